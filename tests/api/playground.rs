@@ -1,0 +1,280 @@
+//! Browser test: GraphiQL at `GET /graphql` renders offline and runs a query against the server.
+//!
+//! Drives Debian's chromium through chromedriver (WebDriver, via fantoccini). Without them the test
+//! is skipped, unless `TODO_API_REQUIRE_BROWSER=1`, which turns the skip into a failure (for CI).
+
+use std::{
+    net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{wd::Capabilities, Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use crate::helpers::spawn_app;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const TIMEOUT: Duration = Duration::from_secs(30);
+const QUERY: &str = "{ lists { id title } __typename }";
+const NEEDS_BROWSER: &str = "playground browser test needs chromium + chromium-driver \
+                             (apt-get install chromium chromium-driver)";
+const LIST_TITLE: &str = "Made before the browser came";
+
+#[tokio::test]
+async fn graphiql_runs_a_query_in_a_headless_browser_without_internet() {
+    // Arrange
+    if !prerequisites_met() {
+        return;
+    }
+    let app = spawn_app().await;
+    let token = signup_with_a_list(&app.base).await;
+    let profile = tempfile::tempdir().expect("temp dir for the chromium profile");
+    let driver = ChromeDriver::start();
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities(profile.path()))
+        .connect(&driver.url())
+        .await
+        .expect("chromedriver refused a session (is chromium working?)");
+
+    // Act
+    let outcome = run_query(&client, &app.base, &token).await;
+    let resources = loaded_resources(&client).await;
+    let _ = client.close().await;
+    drop(driver);
+
+    // Assert
+    let response = outcome.unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        response.contains(r#""__typename": "Query""#),
+        "unexpected response pane: {response}"
+    );
+    assert!(
+        response.contains(LIST_TITLE),
+        "the token from the Headers pane was not used: {response}"
+    );
+    let foreign: Vec<&String> = resources
+        .iter()
+        .filter(|url| !url.starts_with(&app.base))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "the page loaded resources from elsewhere: {foreign:?}"
+    );
+}
+
+/// True when chromium, chromedriver and the bundle are there; otherwise skip, or fail if required.
+fn prerequisites_met() -> bool {
+    let required = std::env::var("TODO_API_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let missing = if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        NEEDS_BROWSER
+    } else if !todo_api::playground::is_bundled() {
+        "playground browser test needs the GraphiQL bundle, built by build.rs with Node.js + npm \
+         (install them, unset TODO_API_SKIP_PLAYGROUND, touch playground/package.json, rebuild)"
+    } else {
+        return true;
+    };
+    assert!(!required, "TODO_API_REQUIRE_BROWSER=1 but {missing}");
+    eprintln!("SKIPPED: {missing}");
+    false
+}
+
+/// Signs up over plain HTTP and creates a list, for the browser to find with the token.
+async fn signup_with_a_list(base: &str) -> String {
+    let signup = "mutation($input: SignupInput!) { signup(input: $input) { token } }";
+    let input = json!({
+        "username": "browser",
+        "email": "browser@example.com",
+        "password": "correct horse battery",
+    });
+    let body = graphql(base, None, signup, json!({ "input": input })).await;
+    let token = body["data"]["signup"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("signup failed: {body}"));
+    let create = "mutation($input: CreateListInput!) { createList(input: $input) { id } }";
+    let body = graphql(
+        base,
+        Some(token),
+        create,
+        json!({ "input": { "title": LIST_TITLE } }),
+    )
+    .await;
+    assert!(
+        body["data"]["createList"]["id"].is_string(),
+        "createList failed: {body}"
+    );
+    token.to_owned()
+}
+
+async fn graphql(base: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = reqwest::Client::new().post(format!("{base}/graphql"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await;
+    response
+        .expect("POST /graphql")
+        .json()
+        .await
+        .expect("a JSON body from POST /graphql")
+}
+
+/// Opens the playground, puts the token in the Headers pane and the query in the editor, presses
+/// run and returns the response pane's text.
+async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, String> {
+    client
+        .goto(&format!("{base}/graphql"))
+        .await
+        .map_err(|e| format!("cannot open {base}/graphql: {e}"))?;
+    client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(".graphiql-query-editor .CodeMirror"))
+        .await
+        .map_err(|e| format!("GraphiQL did not render within {TIMEOUT:?}: {e}"))?;
+    click(client, "button[data-name='headers']").await?;
+    let headers = json!({ "Authorization": format!("Bearer {token}") }).to_string();
+    set_editor(
+        client,
+        ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+        &headers,
+    )
+    .await?;
+    set_editor(client, ".graphiql-query-editor .CodeMirror", QUERY).await?;
+    click(client, ".graphiql-execute-button").await?;
+    wait_for_response(client).await
+}
+
+async fn click(client: &Client, selector: &str) -> Result<(), String> {
+    let element = client
+        .find(Locator::Css(selector))
+        .await
+        .map_err(|e| format!("no {selector}: {e}"))?;
+    element
+        .click()
+        .await
+        .map_err(|e| format!("cannot click {selector}: {e}"))
+}
+
+/// Replaces the text of the CodeMirror editor under `selector`.
+async fn set_editor(client: &Client, selector: &str, text: &str) -> Result<(), String> {
+    let script = "document.querySelector(arguments[0]).CodeMirror.setValue(arguments[1]);";
+    let args = vec![json!(selector), json!(text)];
+    client
+        .execute(script, args)
+        .await
+        .map(drop)
+        .map_err(|e| format!("cannot fill {selector}: {e}"))
+}
+
+/// Polls the response editor until it shows a result, for at most [`TIMEOUT`].
+async fn wait_for_response(client: &Client) -> Result<String, String> {
+    let read = "const cm = document.querySelector('.graphiql-response .CodeMirror'); \
+                return cm ? cm.CodeMirror.getValue() : '';";
+    let deadline = Instant::now() + TIMEOUT;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(Value::String(text)) = client.execute(read, vec![]).await {
+            if text.contains("__typename") || text.contains("errors") {
+                return Ok(text);
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!(
+        "no response within {TIMEOUT:?}; the response pane showed: {last:?}"
+    ))
+}
+
+/// Every URL the page fetched (scripts, styles, GraphQL requests).
+async fn loaded_resources(client: &Client) -> Vec<String> {
+    let script = "return performance.getEntriesByType('resource').map(e => e.name);";
+    match client.execute(script, vec![]).await {
+        Ok(Value::Array(urls)) => urls
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Headless chromium with a throwaway profile that can reach 127.0.0.1 and nothing else.
+fn capabilities(profile: &Path) -> Capabilities {
+    let args = [
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--window-size=1280,900".to_owned(),
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let mut capabilities = Capabilities::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    let options = json!({ "binary": CHROMIUM, "args": args });
+    capabilities.insert("goog:chromeOptions".into(), options);
+    capabilities
+}
+
+/// A chromedriver process on a free local port, killed when dropped.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start chromedriver");
+        let driver = Self { child, port };
+        driver.wait_until_listening();
+        driver
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_until_listening(&self) {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {} within 10 s",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
