@@ -1,0 +1,214 @@
+//! GraphQL over HTTP: `POST /graphql` (JSON only), `GET /graphql?query=` (queries only), and the
+//! playground for browsers. Auth uses the same token lookup as REST.
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, ServerError};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRef, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::loaders::Loaders;
+use super::{ClientAddr, GraphQl};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::{body_error, caller_from_headers, is_json, read_body, ClientIp};
+use crate::playground;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/graphql", get(get_graphql).post(post_graphql))
+}
+
+impl FromRef<AppState> for GraphQl {
+    fn from_ref(state: &AppState) -> Self {
+        state.graphql.clone()
+    }
+}
+
+/// POST /graphql: one operation as `application/json` (batches are refused, not capped).
+async fn post_graphql(
+    State(gql): State<GraphQl>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+) -> Response {
+    let headers = req.headers().clone();
+    // Checked before reading: a cross-site form post must not run anything.
+    if !is_json(&headers) {
+        return AppError::UnsupportedMediaType.into_response();
+    }
+    let bytes = match read_body(req, &()).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e.into_response(),
+    };
+    if bytes.trim_ascii_start().starts_with(b"[") {
+        return body_error("Batched operations are not supported; send one operation per request")
+            .into_response();
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) => execute(&gql, &headers, ip, request).await,
+        Err(e) => body_error(&e.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// GET /graphql: the playground for a browser, else a query from the URL (never a mutation).
+async fn get_graphql(
+    State(gql): State<GraphQl>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let params = params.ok().map(|Query(p)| p);
+    let Some(GetParams {
+        query: Some(query),
+        operation_name,
+        variables,
+    }) = params
+    else {
+        if accepts(&headers, "text/html") {
+            return playground::page();
+        }
+        return body_error("A `query` parameter is required").into_response();
+    };
+    if is_mutation(&query, operation_name.as_deref()) {
+        let mut response = AppError::MethodNotAllowed.into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        return response;
+    }
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(raw) = variables.filter(|v| !v.trim().is_empty()) {
+        match serde_json::from_str(&raw) {
+            Ok(vars) => request = request.variables(vars),
+            Err(_) => {
+                return AppError::invalid("variables", "Must be a JSON object").into_response()
+            }
+        }
+    }
+    execute(&gql, &headers, ip, request).await
+}
+
+/// True when the operation that would run is a mutation (or subscription: not over GET either).
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let chosen = match &doc.operations {
+        DocumentOperations::Single(op) => Some(op),
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(name) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, op)| op),
+            None => ops.values().next().filter(|_| ops.len() == 1),
+        },
+    };
+    chosen.is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+/// Authenticates, builds the per-request context and runs the operation.
+async fn execute(
+    gql: &GraphQl,
+    headers: &HeaderMap,
+    ip: std::net::IpAddr,
+    request: async_graphql::Request,
+) -> Response {
+    let caller = match caller_from_headers(&gql.svc, headers).await {
+        Ok(caller) => caller,
+        Err(err) => return request_error(headers, &err),
+    };
+    let request = request
+        .data(Loaders::new(&gql.svc, &caller))
+        .data(caller)
+        .data(gql.svc.clone())
+        .data(gql.http.clone())
+        .data(ClientAddr(ip));
+    let mut response = gql.schema.execute(request).await;
+    for error in &mut response.errors {
+        tag_uncoded(error);
+    }
+    let failed_request = response.data == async_graphql::Value::Null && response.is_err();
+    let (content_type, status) = negotiate(headers, failed_request);
+    let mut http = (status, Json(&response)).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    http.headers_mut().extend(response.http_headers);
+    http
+}
+
+/// A failure before execution (bad token, database down), as a GraphQL error body.
+fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
+    let mut error = ServerError::new(err.to_string(), None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", err.code());
+    error.extensions = Some(ext);
+    let body = async_graphql::Response::from_errors(vec![error]);
+    let status = crate::rest::error::status_of(err);
+    let (content_type, _) = negotiate(headers, true);
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// Errors async-graphql raises itself (syntax, unknown fields, wrong argument types, depth and
+/// complexity limits) get the contract's VALIDATION_ERROR code.
+fn tag_uncoded(error: &mut ServerError) {
+    let ext = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    if ext.get("code").is_none() {
+        ext.set("code", "VALIDATION_ERROR");
+    }
+}
+
+/// `application/graphql-response+json` when the client accepts it (then a request that could
+/// not run at all is a 400, as GraphQL over HTTP says); otherwise `application/json`, always 200.
+fn negotiate(headers: &HeaderMap, failed_request: bool) -> (HeaderValue, StatusCode) {
+    if accepts(headers, "application/graphql-response+json") {
+        let status = if failed_request {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        (
+            HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+            status,
+        )
+    } else {
+        (HeaderValue::from_static("application/json"), StatusCode::OK)
+    }
+}
+
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            item.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(media))
+        })
+}

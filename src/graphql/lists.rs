@@ -1,0 +1,167 @@
+//! `TodoList`, `Query.lists` / `Query.list` and the list mutations.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+
+use super::error::GqlResult;
+use super::scalars::{datetime, id, uuid_arg, DateTime, SortDirection, TaskSort};
+use super::tasks::{TaskFilter, TaskObject};
+use super::users::UserObject;
+use super::{caller, loaders, patch, service};
+use crate::error::AppError;
+use crate::service::lists::{ListPatch, NewList, TodoList};
+use crate::service::tasks::{TaskQuery, LIMIT_DEFAULT};
+
+/// A list of tasks. Unowned lists are visible to everyone, owned ones only to their owner.
+pub struct ListObject(pub TodoList);
+
+#[Object(name = "TodoList")]
+impl ListObject {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn owner_id(&self) -> Option<ID> {
+        self.0.owner_id.map(id)
+    }
+    /// The owner, or null for an unowned list.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
+        let Some(owner) = self.0.owner_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .users
+            .load_one(owner)
+            .await
+            .gql()?
+            .map(UserObject))
+    }
+    /// The tasks, filtered, sorted and paged as in REST's task query.
+    #[graphql(complexity = "limit.unwrap_or(100).clamp(1, 1000) as usize * child_complexity")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TaskFilter>,
+        sort: Option<TaskSort>,
+        direction: Option<SortDirection>,
+        #[graphql(desc = "1 to 1000, default 100")] limit: Option<i32>,
+        #[graphql(desc = "default 0")] offset: Option<i32>,
+    ) -> async_graphql::Result<Vec<TaskObject>> {
+        let mut query = filter.map(TaskFilter::into_query).unwrap_or_default();
+        query.sort = sort.map(Into::into).unwrap_or_default();
+        query.descending = direction == Some(SortDirection::Desc);
+        query.limit = limit.map_or(LIMIT_DEFAULT, i64::from);
+        query.offset = offset.map_or(0, i64::from);
+        TaskQuery::check(&query).gql()?;
+        let tasks = loaders(ctx)?
+            .tasks
+            .load_one((self.0.id, query))
+            .await
+            .gql()?;
+        Ok(tasks
+            .unwrap_or_default()
+            .into_iter()
+            .map(TaskObject)
+            .collect())
+    }
+    /// The number of tasks in the list.
+    async fn task_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(loaders(ctx)?
+            .counts
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or(0))
+    }
+    async fn created_at(&self) -> DateTime {
+        datetime(self.0.created_at)
+    }
+    async fn updated_at(&self) -> Option<DateTime> {
+        self.0.updated_at.map(datetime)
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateListInput {
+    title: String,
+    description: Option<String>,
+}
+
+/// Absent fields are unchanged; `description: null` clears it; `title: null` is refused.
+#[derive(InputObject)]
+pub struct UpdateListInput {
+    title: MaybeUndefined<String>,
+    description: MaybeUndefined<String>,
+}
+
+#[derive(Default)]
+pub struct ListQuery;
+
+#[Object]
+impl ListQuery {
+    /// The same set as GET /lists: the caller's own lists, or the unowned ones when anonymous.
+    async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ListObject>> {
+        let lists = service(ctx)?.lists(caller(ctx)?).await.gql()?;
+        Ok(lists.into_iter().map(ListObject).collect())
+    }
+
+    /// A list, or null when it is absent or not visible.
+    async fn list(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ListObject>> {
+        let id = uuid_arg("id", &id)?;
+        match service(ctx)?.list(caller(ctx)?, id).await {
+            Ok(list) => Ok(Some(ListObject(list))),
+            Err(AppError::NotFound) => Ok(None),
+            Err(e) => Err(e).gql(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ListMutation;
+
+#[Object]
+impl ListMutation {
+    async fn create_list(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateListInput,
+    ) -> async_graphql::Result<ListObject> {
+        let input = NewList {
+            title: input.title,
+            description: input.description,
+        };
+        Ok(ListObject(
+            service(ctx)?.create_list(caller(ctx)?, input).await.gql()?,
+        ))
+    }
+
+    async fn update_list(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateListInput,
+    ) -> async_graphql::Result<ListObject> {
+        let id = uuid_arg("id", &id)?;
+        let patch = ListPatch {
+            title: patch(input.title),
+            description: patch(input.description),
+        };
+        Ok(ListObject(
+            service(ctx)?
+                .update_list(caller(ctx)?, id, patch)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Deletes the list and its tasks; returns its id.
+    async fn delete_list(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let uuid = uuid_arg("id", &id)?;
+        service(ctx)?.delete_list(caller(ctx)?, uuid).await.gql()?;
+        Ok(super::scalars::id(uuid))
+    }
+}

@@ -1,0 +1,130 @@
+//! Dataloaders, built per request with the caller inside so nothing is ever cached across users.
+//! Each turns the many lookups of one query level into a single service call (one statement).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::service::lists::TodoList;
+use crate::service::tasks::{Task, TaskQuery};
+use crate::service::{Caller, Service, User};
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub lists: DataLoader<ListLoader>,
+    pub users: DataLoader<UserLoader>,
+    pub counts: DataLoader<CountLoader>,
+    pub tasks: DataLoader<TasksLoader>,
+}
+
+/// Lists may hold thousands of ids in one statement (`json_each` has no bind limit).
+const MAX_BATCH: usize = 10_000;
+
+impl Loaders {
+    pub fn new(svc: &Service, caller: &Caller) -> Self {
+        let scope = Scope {
+            svc: svc.clone(),
+            caller: caller.clone(),
+        };
+        Self {
+            lists: loader(ListLoader(scope.clone())),
+            users: loader(UserLoader(scope.clone())),
+            counts: loader(CountLoader(scope.clone())),
+            tasks: loader(TasksLoader(scope)),
+        }
+    }
+}
+
+fn loader<T>(inner: T) -> DataLoader<T> {
+    DataLoader::new(inner, tokio::spawn)
+        .max_batch_size(MAX_BATCH)
+        .delay(Duration::from_millis(1))
+}
+
+#[derive(Clone)]
+pub struct Scope {
+    svc: Service,
+    caller: Caller,
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<AppError>>;
+
+/// `Task.list`: visible lists by id.
+pub struct ListLoader(Scope);
+
+impl Loader<Uuid> for ListLoader {
+    type Value = TodoList;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, ids: &[Uuid]) -> LoadResult<Uuid, TodoList> {
+        self.0
+            .svc
+            .lists_by_ids(&self.0.caller, ids)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// `TodoList.owner`: users by id (an owner is only ever reachable through a list they own).
+pub struct UserLoader(Scope);
+
+impl Loader<Uuid> for UserLoader {
+    type Value = User;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, ids: &[Uuid]) -> LoadResult<Uuid, User> {
+        self.0.svc.users_by_ids(ids).await.map_err(Arc::new)
+    }
+}
+
+/// `TodoList.taskCount`: counts by list id (absent means 0).
+pub struct CountLoader(Scope);
+
+impl Loader<Uuid> for CountLoader {
+    type Value = i64;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, ids: &[Uuid]) -> LoadResult<Uuid, i64> {
+        self.0
+            .svc
+            .task_counts(&self.0.caller, ids)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// `TodoList.tasks(...)`: keyed by list and arguments; one statement per distinct set of
+/// arguments in the document, never per list.
+pub struct TasksLoader(Scope);
+
+impl Loader<(Uuid, TaskQuery)> for TasksLoader {
+    type Value = Vec<Task>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[(Uuid, TaskQuery)]) -> LoadResult<(Uuid, TaskQuery), Vec<Task>> {
+        let mut by_query: HashMap<&TaskQuery, Vec<Uuid>> = HashMap::new();
+        for (list, query) in keys {
+            by_query.entry(query).or_default().push(*list);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (query, lists) in by_query {
+            let mut found = self
+                .0
+                .svc
+                .tasks_by_list_ids(&self.0.caller, &lists, query)
+                .await
+                .map_err(Arc::new)?;
+            for list in lists {
+                out.insert(
+                    (list, query.clone()),
+                    found.remove(&list).unwrap_or_default(),
+                );
+            }
+        }
+        Ok(out)
+    }
+}

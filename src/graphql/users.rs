@@ -1,0 +1,130 @@
+//! `User`, `AuthPayload`, `Query.me` and the signup / login / logout mutations.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use super::error::GqlResult;
+use super::lists::ListObject;
+use super::scalars::{datetime, id, DateTime};
+use super::{caller, client_ip, service, set_session_cookie};
+use crate::service::users::{LoginInput as Login, Session, SignupInput as Signup, User};
+
+/// A registered user. The email is only ever shown to that user.
+pub struct UserObject(pub User);
+
+#[Object(name = "User")]
+impl UserObject {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn created_at(&self) -> DateTime {
+        datetime(self.0.created_at)
+    }
+    async fn updated_at(&self) -> Option<DateTime> {
+        self.0.updated_at.map(datetime)
+    }
+    /// The lists this user owns (a user is only reachable by themselves).
+    async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ListObject>> {
+        let caller = caller(ctx)?;
+        if caller.user_id() != Some(self.0.id) {
+            return Ok(Vec::new());
+        }
+        let lists = service(ctx)?.lists(caller).await.gql()?;
+        Ok(lists.into_iter().map(ListObject).collect())
+    }
+}
+
+/// A fresh token and its user; the `access_token` cookie is set too.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    token: String,
+    user: UserObject,
+}
+
+impl From<Session> for AuthPayload {
+    fn from(s: Session) -> Self {
+        Self {
+            token: s.token,
+            user: UserObject(s.user),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct SignupInput {
+    username: String,
+    email: String,
+    password: String,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// A username or an email address.
+    username: String,
+    password: String,
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The caller, or null when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
+        let caller = caller(ctx)?;
+        let svc = service(ctx)?;
+        let me = caller
+            .user_id()
+            .map(|_| svc.profile(caller))
+            .transpose()
+            .gql()?;
+        Ok(me.map(UserObject))
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    async fn signup(
+        &self,
+        ctx: &Context<'_>,
+        input: SignupInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = Signup {
+            username: input.username,
+            email: input.email,
+            password: input.password,
+        };
+        let session = service(ctx)?.signup(client_ip(ctx), input).await.gql()?;
+        set_session_cookie(ctx, &session.token);
+        Ok(session.into())
+    }
+
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = Login {
+            username: input.username,
+            password: input.password,
+        };
+        let session = service(ctx)?.login(client_ip(ctx), input).await.gql()?;
+        set_session_cookie(ctx, &session.token);
+        Ok(session.into())
+    }
+
+    /// Revokes the token that made this request.
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        service(ctx)?.logout(caller(ctx)?).await.gql()?;
+        set_session_cookie(ctx, "");
+        Ok(true)
+    }
+}

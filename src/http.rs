@@ -1,0 +1,146 @@
+//! HTTP pieces both faces share: the caller (token from header or cookie), the client address,
+//! body reading within the size limit, content-type checks and the session cookie.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+
+use crate::error::{AppError, Details};
+use crate::service::{Caller, Service};
+
+/// Per-process HTTP settings the handlers need beside the service.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    pub cookie_secure: bool,
+    pub trust_proxy_headers: bool,
+}
+
+impl HttpSettings {
+    /// The `access_token` cookie of API.md section 3 (an empty token with Max-Age=0 clears it).
+    pub fn session_cookie(&self, token: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.cookie_secure { "; Secure" } else { "" };
+        let cookie = format!(
+            "access_token={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
+        );
+        // JWTs are base64url and dots, always a valid header value.
+        HeaderValue::from_str(&cookie)
+            .unwrap_or_else(|_| HeaderValue::from_static("access_token=; Max-Age=0"))
+    }
+}
+
+/// The bearer token of a request: the `Authorization` header, or else the `access_token` cookie.
+/// `Some("")`-like malformed headers are returned as-is so they fail verification (401).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or("");
+        return Some(match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => "",
+        });
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == "access_token")
+        .map(|(_, value)| value.trim())
+}
+
+/// Resolves the request's token to a caller. No token: anonymous. A token that fails any check:
+/// 401, never silently anonymous.
+pub async fn caller_from_headers(svc: &Service, headers: &HeaderMap) -> Result<Caller, AppError> {
+    match bearer_token(headers) {
+        None => Ok(Caller::Anonymous),
+        Some(token) => svc.authenticate(token).await.map(Caller::User),
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Service: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        caller_from_headers(&Service::from_ref(state), &parts.headers).await
+    }
+}
+
+/// The whole body within the configured size limit (413 past it).
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            body_error("The request body could not be read")
+        }
+    })
+}
+
+pub fn body_error(message: &str) -> AppError {
+    AppError::BadRequest(Details::from([(
+        "body".to_owned(),
+        vec![message.to_owned()],
+    )]))
+}
+
+/// `application/json`, with parameters, or any `+json` type.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The client's address for rate limiting: the peer, or `X-Real-IP` behind our own proxy.
+pub struct ClientIp(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    HttpSettings: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let settings = HttpSettings::from_ref(state);
+        let forwarded = settings
+            .trust_proxy_headers
+            .then(|| {
+                parts
+                    .headers
+                    .get("x-real-ip")?
+                    .to_str()
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .flatten();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(
+            forwarded
+                .or(peer)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}

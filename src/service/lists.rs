@@ -1,0 +1,217 @@
+//! Lists: create, read, update, delete, always scoped by the caller's visibility.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::sql::{caller_bind, json_ids, opt_uuid_column, uuid_column, VISIBLE};
+use super::values::{self, Patch, Timestamp};
+use super::{Caller, Service};
+use crate::error::{AppError, AppResult, Problems};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TodoList {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+pub struct NewList {
+    pub title: String,
+    pub description: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ListPatch {
+    pub title: Patch<String>,
+    pub description: Patch<String>,
+}
+
+const COLUMNS: &str = "l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at";
+
+// Both bind the caller as ?1 (NULL for anonymous), so one call site serves both.
+const LISTS_OWNED: &str =
+    "SELECT l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at \
+     FROM lists l WHERE l.owner_id = ?1 ORDER BY l.created_at, l.id";
+const LISTS_UNOWNED: &str =
+    "SELECT l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at \
+     FROM lists l WHERE l.owner_id IS NULL AND ?1 IS NULL ORDER BY l.created_at, l.id";
+
+impl Service {
+    /// The caller's own lists, or the unowned ones for an anonymous caller; oldest first.
+    pub async fn lists(&self, caller: &Caller) -> AppResult<Vec<TodoList>> {
+        let owner = self.scope(caller)?;
+        let query = match owner {
+            Some(_) => LISTS_OWNED,
+            None => LISTS_UNOWNED,
+        };
+        let rows = sqlx::query(query)
+            .bind(caller_bind(owner))
+            .fetch_all(&self.db().read)
+            .await?;
+        rows.iter().map(list_from_row).collect()
+    }
+
+    pub async fn create_list(&self, caller: &Caller, input: NewList) -> AppResult<TodoList> {
+        let owner_id = self.scope(caller)?;
+        let mut problems = Problems::default();
+        let title = problems.check("title", values::title(&input.title));
+        let description = input
+            .description
+            .map(|d| problems.check("description", values::description(d)));
+        problems.finish()?;
+        let list = TodoList {
+            id: Uuid::new_v4(),
+            title: title.unwrap_or_default(),
+            description: description.flatten(),
+            owner_id,
+            created_at: Timestamp::now(),
+            updated_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO lists (id, owner_id, title, description, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(list.id.hyphenated())
+        .bind(caller_bind(owner_id))
+        .bind(&list.title)
+        .bind(&list.description)
+        .bind(list.created_at.micros())
+        .execute(&self.db().write)
+        .await?;
+        Ok(list)
+    }
+
+    /// One list, or 404 when it is absent or not visible to the caller.
+    pub async fn list(&self, caller: &Caller, id: Uuid) -> AppResult<TodoList> {
+        let owner = self.scope(caller)?;
+        self.find_list(&self.db().read, owner, id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    pub(super) async fn find_list<'e, E>(
+        &self,
+        executor: E,
+        owner: Option<Uuid>,
+        id: Uuid,
+    ) -> AppResult<Option<TodoList>>
+    where
+        E: sqlx::SqliteExecutor<'e>,
+    {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM lists l WHERE l.id = ? AND {VISIBLE}"
+        ))
+        .bind(id.hyphenated())
+        .bind(caller_bind(owner))
+        .fetch_optional(executor)
+        .await?;
+        row.as_ref().map(list_from_row).transpose()
+    }
+
+    /// Applies a PATCH; `{}` (or values equal to the current ones) changes nothing, not even
+    /// `updatedAt`.
+    pub async fn update_list(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        patch: ListPatch,
+    ) -> AppResult<TodoList> {
+        let owner = self.scope(caller)?;
+        let mut problems = Problems::default();
+        let title = match patch.title {
+            Patch::Null => {
+                problems.add("title", values::not_null("title"));
+                None
+            }
+            Patch::Value(t) => problems.check("title", values::title(&t)),
+            Patch::Absent => None,
+        };
+        let description = patch
+            .description
+            .map(|d| problems.check("description", values::description(d)));
+        problems.finish()?;
+
+        let mut tx = self.db().write.begin().await?;
+        let current = self
+            .find_list(&mut *tx, owner, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut next = current.clone();
+        if let Some(title) = title {
+            next.title = title;
+        }
+        match description {
+            Patch::Absent => {}
+            Patch::Null => next.description = None,
+            Patch::Value(d) => next.description = d,
+        }
+        if next == current {
+            return Ok(current);
+        }
+        next.updated_at = Some(Timestamp::now());
+        sqlx::query("UPDATE lists SET title = ?, description = ?, updated_at = ? WHERE id = ?")
+            .bind(&next.title)
+            .bind(&next.description)
+            .bind(next.updated_at.map(Timestamp::micros))
+            .bind(id.hyphenated())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Deletes a visible list; its tasks go with it (ON DELETE CASCADE).
+    pub async fn delete_list(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
+        let owner = self.scope(caller)?;
+        let done = sqlx::query(&format!(
+            "DELETE FROM lists AS l WHERE l.id = ? AND {VISIBLE}"
+        ))
+        .bind(id.hyphenated())
+        .bind(caller_bind(owner))
+        .execute(&self.db().write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The visible lists among `ids` (one statement), for batch loading.
+    pub async fn lists_by_ids(
+        &self,
+        caller: &Caller,
+        ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, TodoList>> {
+        let owner = self.scope(caller)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM lists l WHERE l.id IN (SELECT value FROM json_each(?)) AND {VISIBLE}"
+        ))
+        .bind(json_ids(ids))
+        .bind(caller_bind(owner))
+        .fetch_all(&self.db().read)
+        .await?;
+        rows.iter()
+            .map(|r| list_from_row(r).map(|l| (l.id, l)))
+            .collect()
+    }
+}
+
+fn list_from_row(row: &SqliteRow) -> AppResult<TodoList> {
+    Ok(TodoList {
+        id: uuid_column(row, "id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        owner_id: opt_uuid_column(row, "owner_id")?,
+        created_at: Timestamp::from_micros(row.try_get("created_at")?),
+        updated_at: row
+            .try_get::<Option<i64>, _>("updated_at")?
+            .map(Timestamp::from_micros),
+    })
+}

@@ -1,0 +1,226 @@
+//! Value types shared by every resource: timestamps, priorities, PATCH fields, and the field rules
+//! whose messages both faces must give word for word.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+/// A UTC instant with microsecond precision, stored as microseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self(Utc::now().timestamp_micros())
+    }
+
+    pub fn from_micros(micros: i64) -> Self {
+        Self(micros)
+    }
+
+    pub fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// Accepts RFC 3339 with any offset; the instant is kept, the offset is not.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        DateTime::parse_from_rfc3339(raw.trim())
+            .map(|t| Self(t.timestamp_micros()))
+            .map_err(|_| "Must be an RFC 3339 timestamp, e.g. 2025-12-01T18:00:00Z".to_owned())
+    }
+
+    pub fn from_datetime(t: DateTime<Utc>) -> Self {
+        Self(t.timestamp_micros())
+    }
+
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.0).unwrap_or_default()
+    }
+
+    /// RFC 3339 in UTC with a `Z` suffix; fractional seconds only when there are some.
+    pub fn to_rfc3339(self) -> String {
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.to_datetime().format("%Y-%m-%dT%H:%M:%S%.fZ"))
+    }
+}
+
+/// Task priority; stored as 0, 1, 2 so that sorting by it is numeric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    pub const MESSAGE: &'static str = "Priority must be one of: low, medium, high";
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "low" => Ok(Self::Low),
+            "medium" => Ok(Self::Medium),
+            "high" => Ok(Self::High),
+            _ => Err(Self::MESSAGE.to_owned()),
+        }
+    }
+
+    pub fn rank(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_rank(rank: i16) -> Self {
+        match rank {
+            0 => Self::Low,
+            2 => Self::High,
+            _ => Self::Medium,
+        }
+    }
+}
+
+/// One field of a PATCH body: absent leaves it alone, `null` clears it (or is refused).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Patch<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Self::Absent => Patch::Absent,
+            Self::Null => Patch::Null,
+            Self::Value(v) => Patch::Value(f(v)),
+        }
+    }
+}
+
+/// Parses a client-supplied id; the message is the same on both faces.
+pub fn parse_id(raw: &str) -> Result<uuid::Uuid, String> {
+    uuid::Uuid::try_parse(raw).map_err(|_| format!("'{}' is not a valid UUID", truncate(raw, 64)))
+}
+
+fn truncate(raw: &str, max: usize) -> &str {
+    raw.char_indices().nth(max).map_or(raw, |(i, _)| &raw[..i])
+}
+
+pub const TITLE_MAX: usize = 255;
+pub const DESCRIPTION_MAX: usize = 2000;
+pub const CATEGORIES_MAX: usize = 10;
+pub const CATEGORY_MAX: usize = 50;
+
+/// Titles are stored trimmed; blank is refused.
+pub fn title(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        Err("Title cannot be empty".into())
+    } else if trimmed.chars().count() > TITLE_MAX {
+        Err(format!("Title must be at most {TITLE_MAX} characters"))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}
+
+pub fn description(raw: String) -> Result<String, String> {
+    if raw.chars().count() > DESCRIPTION_MAX {
+        Err(format!(
+            "Description must be at most {DESCRIPTION_MAX} characters"
+        ))
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Trims each category, drops duplicates keeping the first, then checks the count.
+pub fn categories(raw: Vec<String>) -> Result<Vec<String>, String> {
+    let mut kept: Vec<String> = Vec::with_capacity(raw.len().min(CATEGORIES_MAX));
+    for item in raw {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err("Categories cannot be empty".into());
+        }
+        if item.chars().count() > CATEGORY_MAX {
+            return Err(format!(
+                "Each category must be at most {CATEGORY_MAX} characters"
+            ));
+        }
+        if !kept.iter().any(|k| k == item) {
+            kept.push(item.to_owned());
+        }
+    }
+    if kept.len() > CATEGORIES_MAX {
+        return Err(format!("At most {CATEGORIES_MAX} categories are allowed"));
+    }
+    Ok(kept)
+}
+
+/// The message for `null` given to a field that cannot be cleared.
+pub fn not_null(field: &str) -> String {
+    format!("{} cannot be null", capitalised(field))
+}
+
+fn capitalised(field: &str) -> String {
+    let mut chars = field.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_with_z_and_keep_the_instant() {
+        let t = Timestamp::parse("2025-12-01T19:00:00+01:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-12-01T18:00:00Z");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2025-12-01T18:00:00Z\""
+        );
+        let f = Timestamp::parse("2025-12-01T18:00:00.250Z").unwrap();
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            "\"2025-12-01T18:00:00.250Z\""
+        );
+        assert!(Timestamp::parse("tomorrow").is_err());
+    }
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(title("  milk ").unwrap(), "milk");
+        assert_eq!(title("   ").unwrap_err(), "Title cannot be empty");
+        assert!(title(&"é".repeat(255)).is_ok());
+        assert!(title(&"é".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn categories_are_trimmed_deduplicated_and_bounded() {
+        let c = categories(vec![" a".into(), "b".into(), "a ".into()]).unwrap();
+        assert_eq!(c, vec!["a", "b"]);
+        assert!(categories(vec!["".into()]).is_err());
+        assert!(categories(vec!["x".repeat(51)]).is_err());
+        assert!(categories((0..11).map(|i| i.to_string()).collect()).is_err());
+        assert!(categories(vec!["same".into(); 11]).is_ok());
+    }
+
+    #[test]
+    fn priorities_order_low_medium_high() {
+        assert!(Priority::Low < Priority::Medium && Priority::Medium < Priority::High);
+        assert_eq!(Priority::from_rank(Priority::High.rank()), Priority::High);
+        assert!(Priority::parse("urgent").is_err());
+    }
+}
