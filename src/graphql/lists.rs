@@ -40,7 +40,8 @@ impl ListObject {
             .gql()?
             .map(UserObject))
     }
-    /// The tasks, filtered, sorted and paged as in REST's task query.
+    /// The tasks, filtered, sorted and paged as in REST's task query (`limit` 1 to 1000,
+    /// default 100; `offset` default 0).
     #[graphql(complexity = "limit.unwrap_or(100).clamp(1, 1000) as usize * child_complexity")]
     async fn tasks(
         &self,
@@ -48,8 +49,8 @@ impl ListObject {
         filter: Option<TaskFilter>,
         sort: Option<TaskSort>,
         direction: Option<SortDirection>,
-        #[graphql(desc = "1 to 1000, default 100")] limit: Option<i32>,
-        #[graphql(desc = "default 0")] offset: Option<i32>,
+        limit: Option<i32>,
+        offset: Option<i32>,
     ) -> async_graphql::Result<Vec<TaskObject>> {
         let mut query = filter.map(TaskFilter::into_query).unwrap_or_default();
         query.sort = sort.map(Into::into).unwrap_or_default();

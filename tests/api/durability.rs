@@ -1,0 +1,113 @@
+//! Concurrent writers never see "database is locked", and a restart on the same file keeps all.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_clients_create_tasks_in_one_list_and_a_restart_keeps_them() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let list = app.list(Some(&token), "busy").await;
+
+    let mut clients = Vec::new();
+    for i in 0..50 {
+        // Each client its own connection pool, as 50 separate users would be.
+        let client = reqwest::Client::new();
+        let url = app.api(&format!("/lists/{list}/tasks"));
+        let token = token.clone();
+        clients.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for j in 0..4 {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"title": format!("task {i}-{j}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                let body: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(status, StatusCode::CREATED, "client {i}: {body}");
+                ids.push(body["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        }));
+    }
+    let mut created = Vec::new();
+    for c in clients {
+        created.extend(c.await.expect("client finished without a 5xx"));
+    }
+    assert_eq!(created.len(), 200);
+
+    let res = app
+        .get(&format!("/lists/{list}/tasks?limit=1000"), Some(&token))
+        .await;
+    assert_eq!(res.headers()["x-total-count"], "200");
+    assert_eq!(
+        expect(res, StatusCode::OK).await.as_array().unwrap().len(),
+        200
+    );
+    for id in created.iter().step_by(17) {
+        expect(
+            app.get(&format!("/tasks/{id}"), Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+
+    // Restart on the same database file: everything is still there, and the token still works.
+    let dir = app.stop().await;
+    let app = spawn_on(dir, &[]).await;
+    let res = app
+        .get(&format!("/lists/{list}/tasks?limit=1000"), Some(&token))
+        .await;
+    assert_eq!(res.headers()["x-total-count"], "200");
+    let lists = expect(app.get("/lists", Some(&token)).await, StatusCode::OK).await;
+    assert_eq!(lists[0]["id"], list.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_and_deletes_on_one_list_all_succeed_or_404_never_5xx() {
+    let app = spawn_app().await;
+    let list = app.list(None, "contended").await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(
+            app.task(None, &list, json!({"title": format!("t{i}")}))
+                .await,
+        );
+    }
+    let mut jobs = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (client, patch_url) = (reqwest::Client::new(), app.api(&format!("/tasks/{id}")));
+        jobs.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for round in 0..5 {
+                let res = if round == 4 && i % 2 == 0 {
+                    client.delete(&patch_url).send().await.unwrap()
+                } else {
+                    client
+                        .patch(&patch_url)
+                        .json(&json!({"completed": round % 2 == 0, "title": format!("r{round}")}))
+                        .send()
+                        .await
+                        .unwrap()
+                };
+                statuses.push(res.status());
+            }
+            statuses
+        }));
+    }
+    for job in jobs {
+        for status in job.await.unwrap() {
+            assert!(
+                status == StatusCode::OK || status == StatusCode::NO_CONTENT,
+                "{status}"
+            );
+        }
+    }
+    let res = app.get(&format!("/lists/{list}/tasks"), None).await;
+    assert_eq!(res.headers()["x-total-count"], "10");
+}

@@ -1,0 +1,573 @@
+//! The GraphQL face over real HTTP: every query and mutation, errors with contract codes, parity
+//! with REST, visibility, GraphQL over HTTP rules and query limits.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const SIGNUP: &str = "mutation($i: SignupInput!) { signup(input: $i) { token user { id username email createdAt updatedAt } } }";
+const LIST_FIELDS: &str = "id title description ownerId createdAt updatedAt";
+const TASK_FIELDS: &str =
+    "id listId title description completed priority categories dueDate createdAt updatedAt";
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+async fn gql_signup(app: &TestApp, name: &str) -> (String, String) {
+    let vars = json!({"i": {"username": name, "email": format!("{name}@example.com"), "password": "password-123"}});
+    let (status, body) = app.graphql(None, SIGNUP, vars).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let p = &body["data"]["signup"];
+    (
+        p["token"].as_str().unwrap().to_owned(),
+        p["user"]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn every_query_and_mutation_works_end_to_end() {
+    let app = spawn_app().await;
+    let (token, user_id) = gql_signup(&app, "alice").await;
+    let t = Some(token.as_str());
+
+    let (_, body) = app.graphql(None, "mutation { login(input: {username: \"ALICE@example.com\", password: \"password-123\"}) { token user { username } } }", json!({})).await;
+    assert_eq!(body["data"]["login"]["user"]["username"], "alice", "{body}");
+
+    let (_, body) = app
+        .graphql(t, "{ me { id username email lists { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        body["data"]["me"],
+        json!({"id": user_id, "username": "alice", "email": "alice@example.com", "lists": []})
+    );
+    let (_, body) = app.graphql(None, "{ me { id } }", json!({})).await;
+    assert_eq!(body, json!({"data": {"me": null}}));
+
+    let q =
+        format!("mutation($i: CreateListInput!) {{ createList(input: $i) {{ {LIST_FIELDS} }} }}");
+    let (_, body) = app
+        .graphql(
+            t,
+            &q,
+            json!({"i": {"title": " Groceries ", "description": "weekly"}}),
+        )
+        .await;
+    let list = body["data"]["createList"].clone();
+    assert_eq!(list["title"], "Groceries");
+    assert_eq!(list["ownerId"], user_id.as_str());
+    assert!(list["updatedAt"].is_null() && is_utc_timestamp(&list["createdAt"]));
+    let list_id = list["id"].as_str().unwrap().to_owned();
+
+    let q = format!("mutation($l: ID!, $i: CreateTaskInput!) {{ createTask(listId: $l, input: $i) {{ {TASK_FIELDS} }} }}");
+    let input = json!({"title": "Milk", "priority": "HIGH", "categories": ["a", " a", "b"], "dueDate": "2030-01-01T01:00:00+01:00"});
+    let (_, body) = app.graphql(t, &q, json!({"l": list_id, "i": input})).await;
+    let task = body["data"]["createTask"].clone();
+    assert_eq!(task["priority"], "HIGH", "{body}");
+    assert_eq!(task["categories"], json!(["a", "b"]));
+    assert_eq!(task["dueDate"], "2030-01-01T00:00:00Z");
+    assert_eq!(task["completed"], false);
+    let task_id = task["id"].as_str().unwrap().to_owned();
+
+    let q = format!("{{ lists {{ {LIST_FIELDS} taskCount owner {{ username }} tasks {{ id list {{ id }} }} }} }}");
+    let (_, body) = app.graphql(t, &q, json!({})).await;
+    let l = &body["data"]["lists"][0];
+    assert_eq!(l["taskCount"], 1);
+    assert_eq!(l["owner"]["username"], "alice");
+    assert_eq!(l["tasks"][0]["list"]["id"], list_id.as_str());
+
+    let (_, body) = app
+        .graphql(
+            t,
+            "query($id: ID!) { list(id: $id) { title } task(id: $id) { id } }",
+            json!({"id": list_id}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({"list": {"title": "Groceries"}, "task": null})
+    );
+
+    let q = "mutation($id: ID!, $i: UpdateTaskInput!) { updateTask(id: $id, input: $i) { completed priority dueDate description updatedAt } }";
+    let (_, body) = app
+        .graphql(
+            t,
+            q,
+            json!({"id": task_id, "i": {"completed": true, "dueDate": null}}),
+        )
+        .await;
+    let u = &body["data"]["updateTask"];
+    assert_eq!(
+        (
+            u["completed"].clone(),
+            u["priority"].clone(),
+            u["dueDate"].clone()
+        ),
+        (json!(true), json!("HIGH"), Value::Null)
+    );
+    assert!(is_utc_timestamp(&u["updatedAt"]));
+
+    let q = "mutation($id: ID!, $i: UpdateListInput!) { updateList(id: $id, input: $i) { title description } }";
+    let (_, body) = app
+        .graphql(t, q, json!({"id": list_id, "i": {"description": null}}))
+        .await;
+    assert_eq!(
+        body["data"]["updateList"],
+        json!({"title": "Groceries", "description": null})
+    );
+
+    let (_, body) = app
+        .graphql(
+            t,
+            "mutation($id: ID!) { deleteTask(id: $id) }",
+            json!({"id": task_id}),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteTask"], task_id.as_str());
+    let (_, body) = app
+        .graphql(
+            t,
+            "mutation($id: ID!) { deleteList(id: $id) }",
+            json!({"id": list_id}),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteList"], list_id.as_str());
+
+    let (_, body) = app.graphql(t, "mutation { logout }", json!({})).await;
+    assert_eq!(body["data"]["logout"], true);
+    let (status, body) = app.graphql(t, "{ me { id } }", json!({})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "UNAUTHORIZED")
+    );
+}
+
+#[tokio::test]
+async fn errors_carry_the_contract_codes_and_details() {
+    let app = spawn_app().await;
+    let (token, _) = gql_signup(&app, "alice").await;
+    let t = Some(token.as_str());
+
+    let (_, body) = app.graphql(None, SIGNUP, json!({"i": {"username": "ALICE", "email": "x@example.com", "password": "password-123"}})).await;
+    assert_eq!(code(&body), "CONFLICT");
+    assert!(
+        body["errors"][0]["extensions"]["details"]["username"].is_array(),
+        "{body}"
+    );
+
+    let (_, body) = app
+        .graphql(
+            None,
+            SIGNUP,
+            json!({"i": {"username": "a", "email": "nope", "password": "short"}}),
+        )
+        .await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(
+        keys(&body["errors"][0]["extensions"]["details"]),
+        ["email", "password", "username"]
+    );
+    assert_eq!(body["errors"][0]["path"], json!(["signup"]));
+
+    let (_, body) = app
+        .graphql(
+            None,
+            "mutation { login(input: {username: \"alice\", password: \"wrong-one\"}) { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "INVALID_CREDENTIALS");
+
+    let (_, body) = app
+        .graphql(
+            t,
+            "mutation { createList(input: {title: \"   \"}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"]["title"],
+        json!(["Title cannot be empty"]),
+        "same message as REST"
+    );
+
+    let (_, body) = app
+        .graphql(t, "{ list(id: \"nope\") { id } }", json!({}))
+        .await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+    let missing = uuid::Uuid::new_v4();
+    let (_, body) = app
+        .graphql(
+            t,
+            &format!("mutation {{ deleteTask(id: \"{missing}\") }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "NOT_FOUND");
+    let (_, body) = app
+        .graphql(
+            t,
+            &format!(
+                "mutation {{ updateList(id: \"{missing}\", input: {{title: \"x\"}}) {{ id }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "NOT_FOUND");
+
+    let list = app.list(t, "L").await;
+    let task = app.task(t, &list, json!({"title": "x"})).await;
+    let (_, body) = app
+        .graphql(
+            t,
+            &format!("mutation {{ updateTask(id: \"{task}\", input: {{title: null}}) {{ id }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"]["title"],
+        json!(["Title cannot be null"])
+    );
+    let (_, body) = app
+        .graphql(
+            t,
+            &format!("{{ list(id: \"{list}\") {{ tasks(limit: 0) {{ id }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+
+    let (_, body) = app.graphql(None, "mutation { logout }", json!({})).await;
+    assert_eq!(code(&body), "UNAUTHORIZED");
+    let (_, body) = app.graphql(None, "{ nope }", json!({})).await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn rest_and_graphql_see_the_same_data_and_the_same_visibility() {
+    let app = spawn_app().await;
+    let (alice, _) = app.signup("alice").await;
+    let (bob, _) = app.signup("bob").await;
+    // Created through REST, read through GraphQL.
+    let list = app.list(Some(&alice), "hers").await;
+    let task = app
+        .task(
+            Some(&alice),
+            &list,
+            json!({"title": "t", "priority": "low", "categories": ["c"]}),
+        )
+        .await;
+    let rest_task = expect(
+        app.get(&format!("/tasks/{task}"), Some(&alice)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let q = format!("{{ task(id: \"{task}\") {{ {TASK_FIELDS} }} }}");
+    let (_, body) = app.graphql(Some(&alice), &q, json!({})).await;
+    let mut gql_task = body["data"]["task"].clone();
+    gql_task["priority"] = json!(gql_task["priority"].as_str().unwrap().to_lowercase());
+    assert_eq!(gql_task, rest_task);
+
+    // Visibility matrix: bob and anonymous see nothing of alice's.
+    for token in [Some(bob.as_str()), None] {
+        let q = format!(
+            "{{ list(id: \"{list}\") {{ id }} task(id: \"{task}\") {{ id }} lists {{ id }} }}"
+        );
+        let (_, body) = app.graphql(token, &q, json!({})).await;
+        assert_eq!(body["data"]["list"], Value::Null);
+        assert_eq!(body["data"]["task"], Value::Null);
+        assert!(body["data"]["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["id"] != list.as_str()));
+        for m in [
+            format!("mutation {{ updateList(id: \"{list}\", input: {{title: \"x\"}}) {{ id }} }}"),
+            format!("mutation {{ deleteList(id: \"{list}\") }}"),
+            format!(
+                "mutation {{ createTask(listId: \"{list}\", input: {{title: \"x\"}}) {{ id }} }}"
+            ),
+            format!(
+                "mutation {{ updateTask(id: \"{task}\", input: {{completed: true}}) {{ id }} }}"
+            ),
+            format!("mutation {{ deleteTask(id: \"{task}\") }}"),
+        ] {
+            let (_, body) = app.graphql(token, &m, json!({})).await;
+            assert_eq!(code(&body), "NOT_FOUND", "{m}: {body}");
+        }
+    }
+    // Moving into bob's list through GraphQL is NOT_FOUND, as on REST.
+    let bobs = app.list(Some(&bob), "his").await;
+    let m = format!(
+        "mutation {{ updateTask(id: \"{task}\", input: {{listId: \"{bobs}\"}}) {{ id }} }}"
+    );
+    let (_, body) = app.graphql(Some(&alice), &m, json!({})).await;
+    assert_eq!(code(&body), "NOT_FOUND");
+    // Alice's data is unchanged, read through REST.
+    assert_eq!(
+        expect(
+            app.get(&format!("/tasks/{task}"), Some(&alice)).await,
+            StatusCode::OK
+        )
+        .await,
+        rest_task
+    );
+
+    // Created through GraphQL, read through REST.
+    let (_, body) = app
+        .graphql(
+            Some(&bob),
+            "mutation { createList(input: {title: \"via gql\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    let gid = body["data"]["createList"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let l = expect(
+        app.get(&format!("/lists/{gid}"), Some(&bob)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(l["title"], "via gql");
+    expect_error(
+        app.get(&format!("/lists/{gid}"), Some(&alice)).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn graphql_over_http_rules_hold() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.base);
+    // GET runs queries.
+    let res = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ lists { id } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expect(res, StatusCode::OK).await,
+        json!({"data": {"lists": []}})
+    );
+    // A mutation over GET is 405 and runs nothing.
+    let res = app
+        .client
+        .get(&url)
+        .query(&[(
+            "query",
+            "mutation { createList(input: {title: \"x\"}) { id } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers()["allow"].to_str().unwrap().contains("POST"));
+    // Non-JSON POSTs are 415 and run nothing (a cross-site form cannot mutate).
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+    ] {
+        let res = app
+            .client
+            .post(&url)
+            .header("content-type", ct)
+            .body("{\"query\":\"mutation { createList(input: {title: \\\"x\\\"}) { id } }\"}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+    }
+    let res = app
+        .client
+        .post(&url)
+        .body("{\"query\":\"{ lists { id } }\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        expect(app.get("/lists", None).await, StatusCode::OK).await,
+        json!([])
+    );
+    // Malformed JSON and batches are 400.
+    let res = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"query\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!([{"query": "{ lists { id } }"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Content negotiation.
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"query": "{ lists { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let res = app
+        .client
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{ lists { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/graphql-response+json"));
+    let res = app
+        .client
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{ nope }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a document that cannot run is a 400 for graphql-response+json"
+    );
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"query": "{ nope }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "and a 200 for plain application/json"
+    );
+    // The playground for browsers.
+    let res = app
+        .client
+        .get(&url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn abusive_documents_are_rejected_before_any_sql_while_introspection_passes() {
+    let app = spawn_app().await;
+    let deep = format!(
+        "{{ lists {{ {} id {} }} }}",
+        "tasks(limit: 1) { list { ".repeat(10),
+        "} } ".repeat(10)
+    );
+    let (_, body) = app.graphql(None, &deep, json!({})).await;
+    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("deep"),
+        "{body}"
+    );
+    assert!(body.get("data").is_none_or(Value::is_null));
+    let (_, body) = app
+        .graphql(
+            None,
+            "{ lists { tasks { list { tasks { id title } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("complex"),
+        "{body}"
+    );
+    let aliases: String = (0..3000).map(|i| format!("a{i}: __typename ")).collect();
+    let (_, body) = app
+        .graphql(None, &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("complex"),
+        "{body}"
+    );
+
+    let (_, body) = app.graphql(None, INTROSPECTION, json!({})).await;
+    assert!(
+        body.get("errors").is_none(),
+        "GraphiQL's introspection query passes the limits: {body}"
+    );
+    assert!(body["data"]["__schema"]["types"].as_array().unwrap().len() > 10);
+}
+
+#[tokio::test]
+async fn introspection_can_be_switched_off() {
+    let app = spawn_app_with(&[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let (_, body) = app
+        .graphql(None, "{ __schema { types { name } } }", json!({}))
+        .await;
+    assert!(body["data"]["__schema"].is_null(), "{body}");
+    let (_, body) = app.graphql(None, "{ lists { id } }", json!({})).await;
+    assert_eq!(body, json!({"data": {"lists": []}}));
+}
+
+/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery()`).
+pub const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}
+"#;

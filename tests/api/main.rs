@@ -1,0 +1,14 @@
+//! All end-to-end tests in one binary (one link step): a real server per test on a temporary
+//! SQLite file, driven over real HTTP.
+
+mod durability;
+mod errors;
+mod graphql;
+mod helpers;
+mod ownership;
+mod playground;
+mod querying;
+mod schema;
+mod spec_examples;
+mod tokens;
+mod validation;

@@ -1,0 +1,123 @@
+//! Exact SQL statement counts per request, from sqlx's own statement events (`sqlx::query`).
+//! A separate test binary: the counter is process-wide, so these tests run one at a time here
+//! and nothing else shares the process.
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+use helpers::*;
+
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+static SERIAL: Mutex<()> = Mutex::new(());
+static INSTALL: Once = Once::new();
+
+struct CountStatements;
+
+impl<S: tracing::Subscriber> Layer<S> for CountStatements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            STATEMENTS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn install_counter() {
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::registry().with(CountStatements);
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+}
+
+/// Statements run by `request` (run twice first so connections are open and statements cached).
+async fn count<F, Fut>(request: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    request().await;
+    request().await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    request().await;
+    STATEMENTS.load(Ordering::SeqCst)
+}
+
+const NESTED: &str = "{ lists { id owner { id } taskCount tasks { id list { id } } } }";
+
+async fn add_lists(app: &TestApp, token: &str, n: usize) {
+    for i in 0..n {
+        let list = app.list(Some(token), &format!("list {i}")).await;
+        for j in 0..5 {
+            app.task(Some(token), &list, json!({"title": format!("task {j}")}))
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_nested_graphql_query_runs_the_same_few_statements_for_5_and_50_lists() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    install_counter();
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let run = || async {
+        let (status, body) = app.graphql(Some(&token), NESTED, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.get("errors").is_none(), "{body}");
+    };
+
+    add_lists(&app, &token, 5).await;
+    let five = count(run).await;
+    add_lists(&app, &token, 45).await;
+    let (_, body) = app.graphql(Some(&token), NESTED, json!({})).await;
+    assert_eq!(body["data"]["lists"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        body["data"]["lists"][49]["tasks"].as_array().unwrap().len(),
+        5
+    );
+    let fifty = count(run).await;
+
+    println!("SQL statements for the nested query: N=5: {five}, N=50: {fifty}");
+    assert_eq!(
+        five, fifty,
+        "statements must not grow with the number of lists"
+    );
+    // auth, lists, owners, counts, tasks, tasks' lists
+    assert_eq!(fifty, 6);
+}
+
+#[tokio::test]
+async fn rest_reads_run_at_most_two_statements() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    install_counter();
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let list = app.list(Some(&token), "L").await;
+    let task = app.task(Some(&token), &list, json!({"title": "t"})).await;
+    let get_task = || async {
+        expect(
+            app.get(&format!("/tasks/{task}"), Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await;
+    };
+    let list_tasks = || async {
+        expect(
+            app.get(&format!("/lists/{list}/tasks"), Some(&token)).await,
+            StatusCode::OK,
+        )
+        .await;
+    };
+    let (a, b) = (count(get_task).await, count(list_tasks).await);
+    println!("SQL statements: GET /tasks/{{id}}: {a}, GET /lists/{{id}}/tasks: {b}");
+    assert_eq!(a, 2, "token check + task");
+    assert_eq!(b, 2, "token check + tasks with their total");
+}
