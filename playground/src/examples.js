@@ -8,7 +8,6 @@ import createList from '../examples/create-list.graphql';
 import createTask from '../examples/create-task.graphql';
 import updateTask from '../examples/update-task.graphql';
 import deleteTask from '../examples/delete-task.graphql';
-import taskEvents from '../examples/task-events.graphql';
 import logout from '../examples/logout.graphql';
 
 const WELCOME = `# Welcome to the todo-api GraphQL playground.
@@ -42,7 +41,7 @@ function toTab(source) {
 /** The tabs GraphiQL opens with when nothing is stored from an earlier visit. */
 export const tabs = [
   { query: WELCOME + lists, variables: null },
-  ...[signup, login, me, createList, createTask, updateTask, list, deleteTask, taskEvents, logout].map(toTab),
+  ...[signup, login, me, createList, createTask, updateTask, list, deleteTask, logout].map(toTab),
 ];
 
 /** The query of the first tab, also used when a new tab is opened from scratch. */

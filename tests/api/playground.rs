@@ -19,7 +19,8 @@ use crate::helpers::spawn_app;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TIMEOUT: Duration = Duration::from_secs(30);
-const QUERY: &str = "{ lists { id title } __typename }";
+const OPERATION: &str = "PlaygroundCheck";
+const QUERY: &str = "query PlaygroundCheck { lists { id title } __typename }";
 const NEEDS_BROWSER: &str = "playground browser test needs chromium + chromium-driver \
                              (apt-get install chromium chromium-driver)";
 const LIST_TITLE: &str = "Made before the browser came";
@@ -147,8 +148,16 @@ async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, S
     )
     .await?;
     set_editor(client, ".graphiql-query-editor .CodeMirror", QUERY).await?;
+    // GraphiQL parses the editor after a debounce; running earlier sends a stale operation name.
+    let active_tab = "return document.querySelector('.graphiql-tab-active')?.textContent ?? '';";
+    poll(client, active_tab, |title| title.contains(OPERATION)).await?;
     click(client, ".graphiql-execute-button").await?;
-    wait_for_response(client).await
+    let response = "const cm = document.querySelector('.graphiql-response .CodeMirror'); \
+                    return cm ? cm.CodeMirror.getValue() : '';";
+    poll(client, response, |text| {
+        text.contains("data") || text.contains("errors")
+    })
+    .await
 }
 
 async fn click(client: &Client, selector: &str) -> Result<(), String> {
@@ -173,23 +182,25 @@ async fn set_editor(client: &Client, selector: &str, text: &str) -> Result<(), S
         .map_err(|e| format!("cannot fill {selector}: {e}"))
 }
 
-/// Polls the response editor until it shows a result, for at most [`TIMEOUT`].
-async fn wait_for_response(client: &Client) -> Result<String, String> {
-    let read = "const cm = document.querySelector('.graphiql-response .CodeMirror'); \
-                return cm ? cm.CodeMirror.getValue() : '';";
+/// Runs `script` until its string result satisfies `done`, for at most [`TIMEOUT`].
+async fn poll(
+    client: &Client,
+    script: &str,
+    done: impl Fn(&str) -> bool,
+) -> Result<String, String> {
     let deadline = Instant::now() + TIMEOUT;
     let mut last = String::new();
     while Instant::now() < deadline {
-        if let Ok(Value::String(text)) = client.execute(read, vec![]).await {
-            if text.contains("__typename") || text.contains("errors") {
+        if let Ok(Value::String(text)) = client.execute(script, vec![]).await {
+            if done(&text) {
                 return Ok(text);
             }
             last = text;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!(
-        "no response within {TIMEOUT:?}; the response pane showed: {last:?}"
+        "timed out after {TIMEOUT:?} on `{script}`; last result: {last:?}"
     ))
 }
 
