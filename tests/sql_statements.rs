@@ -7,7 +7,7 @@
 mod helpers;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::Once;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -17,7 +17,7 @@ use tracing_subscriber::Layer;
 use helpers::*;
 
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 static INSTALL: Once = Once::new();
 
 struct CountStatements;
@@ -64,7 +64,7 @@ async fn add_lists(app: &TestApp, token: &str, n: usize) {
 
 #[tokio::test]
 async fn the_nested_graphql_query_runs_the_same_few_statements_for_5_and_50_lists() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     install_counter();
     let app = spawn_app().await;
     let (token, _) = app.signup("alice").await;
@@ -96,7 +96,7 @@ async fn the_nested_graphql_query_runs_the_same_few_statements_for_5_and_50_list
 
 #[tokio::test]
 async fn rest_reads_run_at_most_two_statements() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     install_counter();
     let app = spawn_app().await;
     let (token, _) = app.signup("alice").await;
@@ -120,4 +120,20 @@ async fn rest_reads_run_at_most_two_statements() {
     println!("SQL statements: GET /tasks/{{id}}: {a}, GET /lists/{{id}}/tasks: {b}");
     assert_eq!(a, 2, "token check + task");
     assert_eq!(b, 2, "token check + tasks with their total");
+}
+
+#[tokio::test]
+async fn documents_over_the_limits_are_rejected_before_any_sql() {
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let app = spawn_app().await;
+    let deep = format!("{{ lists {{ {} id {} }} }}", "tasks { list { ".repeat(10), "} } ".repeat(10));
+    let wide: String = (0..3000).map(|i| format!("a{i}: lists {{ id }} ")).collect();
+    for document in [deep, format!("{{ {wide} }}")] {
+        let run = || async {
+            let (_, body) = app.graphql(None, &document, json!({})).await;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION_ERROR", "{body}");
+        };
+        assert_eq!(count(run).await, 0);
+    }
 }

@@ -1,6 +1,7 @@
 //! All end-to-end tests in one binary (one link step): a real server per test on a temporary
 //! SQLite file, driven over real HTTP.
 
+mod binary;
 mod durability;
 mod errors;
 mod graphql;
