@@ -13,11 +13,11 @@ import logout from '../examples/logout.graphql';
 const WELCOME = `# Welcome to the todo-api GraphQL playground.
 #
 # Every tab holds an example; run it with the play button or Ctrl-Enter.
-# 1. Run "Signup" (or "Login") and copy the token from the response.
-# 2. Open the Headers pane below and paste:
+# 1. Run "Signup" (or "Login"). The server also sets a cookie, so this
+#    page is signed in from then on, in every tab ("Logout" ends it).
+# 2. Or sign in one tab with a token in its Headers pane (below):
 #      {"Authorization": "Bearer <token>"}
-# 3. Come back here and run this query.
-# The Docs button (top left) shows the whole schema.
+# 3. Then run this query. The Docs button (top left) shows the schema.
 #
 `;
 
