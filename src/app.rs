@@ -83,8 +83,12 @@ pub fn router(config: &Config, svc: Service) -> Router {
     if let Some(cors) = cors(&config.cors_origins) {
         app = app.layer(cors);
     }
+    // One INFO line per request (method, path, status, latency); headers are never logged.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
     app.layer(middleware::from_fn(ensure_error_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(trace)
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

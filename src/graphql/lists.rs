@@ -42,7 +42,9 @@ impl ListObject {
     }
     /// The tasks, filtered, sorted and paged as in REST's task query (`limit` 1 to 1000,
     /// default 100; `offset` default 0).
-    #[graphql(complexity = "(limit.unwrap_or(100).clamp(1, 1000) as usize).saturating_mul(child_complexity).min(1_000_000)")]
+    #[graphql(
+        complexity = "(limit.unwrap_or(100).clamp(1, 1000) as usize).saturating_mul(child_complexity).min(1_000_000)"
+    )]
     async fn tasks(
         &self,
         ctx: &Context<'_>,

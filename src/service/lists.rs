@@ -125,17 +125,10 @@ impl Service {
     ) -> AppResult<TodoList> {
         let owner = self.scope(caller)?;
         let mut problems = Problems::default();
-        let title = match patch.title {
-            Patch::Null => {
-                problems.add("title", values::not_null("title"));
-                None
-            }
-            Patch::Value(t) => problems.check("title", values::title(&t)),
-            Patch::Absent => None,
-        };
-        let description = patch
-            .description
-            .map(|d| problems.check("description", values::description(d)));
+        let p = &mut problems;
+        let title = values::required(p, "title", patch.title.map(|t| values::title(&t)));
+        let description =
+            values::nullable(p, "description", patch.description.map(values::description));
         problems.finish()?;
 
         let mut tx = self.db().write.begin().await?;
@@ -147,11 +140,7 @@ impl Service {
         if let Some(title) = title {
             next.title = title;
         }
-        match description {
-            Patch::Absent => {}
-            Patch::Null => next.description = None,
-            Patch::Value(d) => next.description = d,
-        }
+        description.apply_to(&mut next.description);
         if next == current {
             return Ok(current);
         }

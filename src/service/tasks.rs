@@ -372,21 +372,13 @@ struct CheckedPatch {
 fn check_patch(patch: TaskPatch) -> AppResult<CheckedPatch> {
     let mut problems = Problems::default();
     let p = &mut problems;
-    let title = required(p, "title", patch.title.map(|t| values::title(&t)));
-    let completed = required(p, "completed", patch.completed.map(Ok));
-    let priority = required(p, "priority", patch.priority.map(Ok));
-    let categories = required(p, "categories", patch.categories.map(values::categories));
-    let list_id = required(p, "listId", patch.list_id.map(Ok));
-    let description = match patch.description {
-        Patch::Value(d) => match values::description(d) {
-            Ok(d) => Patch::Value(d),
-            Err(m) => {
-                problems.add("description", m);
-                Patch::Absent
-            }
-        },
-        other => other,
-    };
+    let title = values::required(p, "title", patch.title.map(|t| values::title(&t)));
+    let completed = values::required(p, "completed", patch.completed.map(Ok));
+    let priority = values::required(p, "priority", patch.priority.map(Ok));
+    let categories = values::required(p, "categories", patch.categories.map(values::categories));
+    let list_id = values::required(p, "listId", patch.list_id.map(Ok));
+    let description =
+        values::nullable(p, "description", patch.description.map(values::description));
     problems.finish()?;
     Ok(CheckedPatch {
         title,
@@ -399,18 +391,6 @@ fn check_patch(patch: TaskPatch) -> AppResult<CheckedPatch> {
     })
 }
 
-/// A field that may be absent but never `null`.
-fn required<T>(problems: &mut Problems, field: &str, value: Patch<Result<T, String>>) -> Option<T> {
-    match value {
-        Patch::Absent => None,
-        Patch::Null => {
-            problems.add(field, values::not_null(field));
-            None
-        }
-        Patch::Value(result) => problems.check(field, result),
-    }
-}
-
 impl CheckedPatch {
     fn apply(self, mut task: Task) -> Task {
         task.title = self.title.unwrap_or(task.title);
@@ -418,16 +398,8 @@ impl CheckedPatch {
         task.priority = self.priority.unwrap_or(task.priority);
         task.categories = self.categories.unwrap_or(task.categories);
         task.list_id = self.list_id.unwrap_or(task.list_id);
-        match self.description {
-            Patch::Absent => {}
-            Patch::Null => task.description = None,
-            Patch::Value(d) => task.description = Some(d),
-        }
-        match self.due_date {
-            Patch::Absent => {}
-            Patch::Null => task.due_date = None,
-            Patch::Value(d) => task.due_date = Some(d),
-        }
+        self.description.apply_to(&mut task.description);
+        self.due_date.apply_to(&mut task.due_date);
         task
     }
 }

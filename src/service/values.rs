@@ -98,6 +98,15 @@ impl<T> Patch<T> {
         matches!(self, Self::Absent)
     }
 
+    /// Applies this field to a nullable value: absent keeps it, `null` clears it.
+    pub fn apply_to(self, target: &mut Option<T>) {
+        match self {
+            Self::Absent => {}
+            Self::Null => *target = None,
+            Self::Value(v) => *target = Some(v),
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
         match self {
             Self::Absent => Patch::Absent,
@@ -164,6 +173,37 @@ pub fn categories(raw: Vec<String>) -> Result<Vec<String>, String> {
         return Err(format!("At most {CATEGORIES_MAX} categories are allowed"));
     }
     Ok(kept)
+}
+
+/// A checked PATCH field that may be absent but never `null`; problems are recorded under `field`.
+pub fn required<T>(
+    problems: &mut crate::error::Problems,
+    field: &str,
+    value: Patch<Result<T, String>>,
+) -> Option<T> {
+    match value {
+        Patch::Absent => None,
+        Patch::Null => {
+            problems.add(field, not_null(field));
+            None
+        }
+        Patch::Value(result) => problems.check(field, result),
+    }
+}
+
+/// A checked PATCH field that may be cleared with `null`.
+pub fn nullable<T>(
+    problems: &mut crate::error::Problems,
+    field: &str,
+    value: Patch<Result<T, String>>,
+) -> Patch<T> {
+    match value {
+        Patch::Value(result) => problems
+            .check(field, result)
+            .map_or(Patch::Absent, Patch::Value),
+        Patch::Null => Patch::Null,
+        Patch::Absent => Patch::Absent,
+    }
 }
 
 /// The message for `null` given to a field that cannot be cleared.
