@@ -127,12 +127,21 @@ async fn documents_over_the_limits_are_rejected_before_any_sql() {
     let _serial = SERIAL.lock().await;
     install_counter();
     let app = spawn_app().await;
-    let deep = format!("{{ lists {{ {} id {} }} }}", "tasks { list { ".repeat(10), "} } ".repeat(10));
-    let wide: String = (0..3000).map(|i| format!("a{i}: lists {{ id }} ")).collect();
+    let deep = format!(
+        "{{ lists {{ {} id {} }} }}",
+        "tasks { list { ".repeat(10),
+        "} } ".repeat(10)
+    );
+    let wide: String = (0..3000)
+        .map(|i| format!("a{i}: lists {{ id }} "))
+        .collect();
     for document in [deep, format!("{{ {wide} }}")] {
         let run = || async {
             let (_, body) = app.graphql(None, &document, json!({})).await;
-            assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION_ERROR", "{body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "VALIDATION_ERROR",
+                "{body}"
+            );
         };
         assert_eq!(count(run).await, 0);
     }

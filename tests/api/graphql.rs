@@ -514,7 +514,9 @@ async fn abusive_documents_are_rejected_before_any_sql_while_introspection_passe
             .contains("complex"),
         "{body}"
     );
-    let aliases: String = (0..3000).map(|i| format!("a{i}: lists {{ id }} ")).collect();
+    let aliases: String = (0..3000)
+        .map(|i| format!("a{i}: lists {{ id }} "))
+        .collect();
     let (_, body) = app
         .graphql(None, &format!("{{ {aliases} }}"), json!({}))
         .await;
