@@ -1,0 +1,600 @@
+//! `docker/nginx.conf` in front of the real service: a local nginx runs the shipped file with only
+//! what must differ outside docker compose rewritten (upstream address, listen port, pid/log/temp
+//! paths, `user`), and every request of these tests goes through it.
+//!
+//! Without `/usr/sbin/nginx` the tests are skipped, unless `TODO_API_REQUIRE_NGINX=1`, which turns
+//! the skip into a failure (for CI).
+
+use std::{
+    fs,
+    net::{TcpListener, TcpStream as StdTcpStream},
+    os::unix::fs::{MetadataExt, PermissionsExt},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use reqwest::{header, Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+use crate::helpers::{expect, expect_error, spawn_app_with, TestApp};
+
+const NGINX: &str = "/usr/sbin/nginx";
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/nginx.conf");
+const NEEDS_NGINX: &str = "docker/nginx.conf test needs nginx (apt-get install nginx-light)";
+/// The upstream line of the shipped file: the `app` service of docker-compose.yml.
+const UPSTREAM: &str = "server app:8000;";
+
+const RATE_LIMITED: &str = r#"{"error":"Too many requests","code":"RATE_LIMITED","details":null}"#;
+const TOO_LARGE: &str =
+    r#"{"error":"Request body too large","code":"PAYLOAD_TOO_LARGE","details":null}"#;
+const UNAVAILABLE: &str =
+    r#"{"error":"Service unavailable","code":"SERVICE_UNAVAILABLE","details":null}"#;
+
+/// The body limit of both nginx (`client_max_body_size 1m`) and the service (`MAX_BODY_BYTES`).
+const ONE_MIB: usize = 1 << 20;
+
+#[test]
+fn the_shipped_nginx_conf_passes_nginx_t() {
+    if !nginx_installed() {
+        return;
+    }
+    let dir = temp_dir();
+    if fs::metadata(dir.path()).expect("temp dir").uid() != 0 {
+        // The file's pid and log paths (/run, /var/log/nginx) are root's; the run below covers
+        // the rest of it.
+        eprintln!("note: `nginx -t` of docker/nginx.conf as shipped needs root; not checked");
+        return;
+    }
+    // `app` resolves only inside docker compose, and the image's `nginx` user only in the nginx
+    // image: everything else is checked exactly as shipped.
+    let conf = without_user(&replace_once(
+        &shipped(),
+        UPSTREAM,
+        "server 127.0.0.1:8000;",
+    ));
+    let path = dir.path().join("nginx.conf");
+    fs::write(&path, conf).expect("write config");
+    let out = Command::new(NGINX)
+        .arg("-t")
+        .arg("-c")
+        .arg(&path)
+        .output()
+        .expect("run nginx -t");
+    assert!(
+        out.status.success(),
+        "nginx -t rejects docker/nginx.conf: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
+    // Arrange
+    if !nginx_installed() {
+        return;
+    }
+    let app = spawn_app_with(&[
+        ("TRUST_PROXY_HEADERS", "true"),
+        ("AUTH_RATE_LIMIT_PER_SECOND", "0"),
+    ])
+    .await;
+    let nginx = Nginx::start(app.base.trim_start_matches("http://")).await;
+    let edge = Edge {
+        app: &app,
+        base: &nginx.base,
+    };
+
+    // Health, through the proxy, in the contract's shape; nginx does not tell its version.
+    let res = edge.get("/api/v1/health", None).await;
+    assert_eq!(res.headers()[header::SERVER], "nginx", "server_tokens off");
+    let health = expect(res, StatusCode::OK).await;
+    assert_eq!(health["status"], "healthy", "{health}");
+    assert_eq!(health["service"], "TODO REST API");
+    assert_eq!(health["checks"]["database"]["status"], "healthy");
+
+    // Signup, then a request authenticated by the Authorization header nginx passes on.
+    let res = edge
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({"username": "edge", "email": "edge@example.com", "password": "password-edge"}),
+        )
+        .await;
+    let signup = expect(res, StatusCode::CREATED).await;
+    let token = signup["token"].as_str().expect("token").to_owned();
+    let profile = expect(
+        edge.get("/api/v1/users/profile", Some(&token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(profile["username"], "edge");
+    expect_error(
+        edge.get("/api/v1/users/profile", None).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+
+    // An owned list with five tasks; X-Total-Count survives the proxy.
+    let list = expect(
+        edge.post(
+            "/api/v1/lists",
+            Some(&token),
+            json!({"title": "Behind nginx"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("list id")
+        .to_owned();
+    let tasks = format!("/api/v1/lists/{list}/tasks");
+    for i in 0..5 {
+        let task = json!({"title": format!("Task {i}"), "description": "d".repeat(300)});
+        expect(
+            edge.post(&tasks, Some(&token), task).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let res = edge.get(&format!("{tasks}?limit=2"), Some(&token)).await;
+    assert_eq!(res.headers()["x-total-count"], "5");
+    assert_eq!(
+        expect(res, StatusCode::OK).await.as_array().unwrap().len(),
+        2
+    );
+
+    // JSON is gzipped for clients that accept it.
+    let res = edge
+        .app
+        .client
+        .get(edge.url(&tasks))
+        .bearer_auth(&token)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+
+    // GraphQL over POST, with the same token.
+    let res = edge
+        .app
+        .client
+        .post(edge.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ me { username } lists { title taskCount } }"}))
+        .send()
+        .await
+        .expect("sent");
+    let body = expect(res, StatusCode::OK).await;
+    assert_eq!(body["data"]["me"]["username"], "edge", "{body}");
+    assert_eq!(
+        body["data"]["lists"],
+        json!([{"title": "Behind nginx", "taskCount": 5}])
+    );
+
+    // Body limit: exactly 1 MiB still reaches the service (which judges the content); one byte
+    // more is refused by nginx, in the contract's format.
+    let res = edge.post_raw("/api/v1/lists", json_of_len(ONE_MIB)).await;
+    let body = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
+    assert!(body["details"]["description"].is_array(), "{body}");
+    let res = edge
+        .post_raw("/api/v1/lists", json_of_len(ONE_MIB + 1))
+        .await;
+    assert_json_error(res, StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).await;
+
+    // The GraphQL WebSocket is upgraded through the proxy (once the service serves it).
+    websocket_passes_through(&app.base, &nginx.base).await;
+
+    // Act: a burst well over the edge limit (10 r/s, burst 20).
+    let mut statuses = Vec::new();
+    let mut limited = Vec::new();
+    for _ in 0..40 {
+        let res = edge.get("/api/v1/lists", None).await;
+        statuses.push(res.status());
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited.push(res);
+        }
+    }
+
+    // Assert
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(
+        limited.len() >= 10,
+        "a burst of 40 should be limited: {statuses:?}"
+    );
+    for res in limited {
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+        assert_json_error(res, StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED).await;
+    }
+}
+
+#[tokio::test]
+async fn nginx_answers_the_contracts_503_when_the_app_is_down() {
+    if !nginx_installed() {
+        return;
+    }
+    // A port nobody listens on.
+    let nginx = Nginx::start(&format!("127.0.0.1:{}", free_port())).await;
+
+    for path in ["/api/v1/health", "/graphql"] {
+        let res = reqwest::get(format!("{}{path}", nginx.base))
+            .await
+            .expect("nginx answers");
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        assert_json_error(res, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).await;
+    }
+}
+
+/// True when nginx is installed; otherwise says why the test is skipped (or fails, under
+/// `TODO_API_REQUIRE_NGINX=1`).
+fn nginx_installed() -> bool {
+    if Path::new(NGINX).exists() {
+        return true;
+    }
+    let required = std::env::var("TODO_API_REQUIRE_NGINX").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "TODO_API_REQUIRE_NGINX=1 but {NGINX} is missing: {NEEDS_NGINX}"
+    );
+    eprintln!("SKIPPED: {NEEDS_NGINX}");
+    false
+}
+
+fn shipped() -> String {
+    fs::read_to_string(SHIPPED).expect("docker/nginx.conf exists")
+}
+
+/// Replaces the one occurrence of `from`: a shipped file that no longer has it exactly once
+/// fails the test instead of being tested half-rewritten.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "docker/nginx.conf should contain `{from}` exactly once"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// Without the `user` directive: the nginx image has a `nginx` user, this machine need not.
+fn without_user(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("user "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// The shipped config for a local run: upstream `upstream`, listening on 127.0.0.1:`port`,
+/// writing its pid, logs and temporary files into `dir`. Nothing else changes.
+fn local_config(upstream: &str, port: u16, dir: &Path) -> String {
+    let d = dir.display();
+    let temp_paths = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .map(|kind| format!("    {kind}_temp_path {d}/{kind};\n"))
+        .concat();
+    [
+        (UPSTREAM, format!("server {upstream};")),
+        (
+            "listen 80 default_server;",
+            format!("listen 127.0.0.1:{port} default_server;"),
+        ),
+        ("pid /run/nginx.pid;", format!("pid {d}/nginx.pid;")),
+        (
+            "error_log /var/log/nginx/error.log",
+            format!("error_log {d}/error.log"),
+        ),
+        (
+            "access_log /var/log/nginx/access.log",
+            format!("access_log {d}/access.log"),
+        ),
+        ("\nhttp {\n", format!("\nhttp {{\n{temp_paths}")),
+    ]
+    .iter()
+    .fold(without_user(&shipped()), |conf, (from, to)| {
+        replace_once(&conf, from, to)
+    })
+}
+
+/// A port free right now (nobody listens on it once this returns).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Run as root, nginx's workers drop to `nobody` and create their temp dirs in here.
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
+    dir
+}
+
+/// A local nginx on the rewritten docker/nginx.conf; stopped on drop.
+struct Nginx {
+    base: String,
+    conf: PathBuf,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Nginx {
+    async fn start(upstream: &str) -> Nginx {
+        // Another process may take the free port before nginx binds it: then try another.
+        for attempt in 1..=3 {
+            let dir = temp_dir();
+            let port = free_port();
+            let conf = dir.path().join("nginx.conf");
+            fs::write(&conf, local_config(upstream, port, dir.path())).expect("write config");
+            let child = Command::new(NGINX)
+                .arg("-p")
+                .arg(dir.path())
+                .arg("-c")
+                .arg(&conf)
+                .args(["-g", "daemon off;"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start nginx");
+            let mut nginx = Nginx {
+                base: format!("http://127.0.0.1:{port}"),
+                conf,
+                dir,
+                child,
+            };
+            if nginx.wait_until_listening(port).await {
+                return nginx;
+            }
+            let log = fs::read_to_string(nginx.dir.path().join("error.log")).unwrap_or_default();
+            assert!(
+                attempt < 3 && log.contains("Address already in use"),
+                "nginx did not start on docker/nginx.conf:\n{log}"
+            );
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    /// True once nginx accepts connections on `port`; false if it exited first.
+    async fn wait_until_listening(&mut self, port: u16) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.child.try_wait().expect("nginx status").is_some() {
+                return false;
+            }
+            // nginx writes its pid once it has bound its port.
+            let pid = fs::read_to_string(self.dir.path().join("nginx.pid")).unwrap_or_default();
+            if pid.trim() == self.child.id().to_string()
+                && StdTcpStream::connect(("127.0.0.1", port)).is_ok()
+            {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("nginx did not listen on port {port} within 10 s");
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        // A graceful stop takes the worker processes down too (SIGKILL would orphan them).
+        let _ = Command::new(NGINX)
+            .arg("-p")
+            .arg(self.dir.path())
+            .arg("-c")
+            .arg(&self.conf)
+            .args(["-s", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Requests to the service through nginx.
+struct Edge<'a> {
+    app: &'a TestApp,
+    base: &'a str,
+}
+
+impl Edge<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.app.client.get(self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        let mut req = self.app.client.post(self.url(path)).json(&body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    async fn post_raw(&self, path: &str, body: String) -> Response {
+        self.app
+            .client
+            .post(self.url(path))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// A list to create, as JSON of exactly `len` bytes (its description far over the limit).
+fn json_of_len(len: usize) -> String {
+    let (head, tail) = (r#"{"title":"big","description":""#, r#""}"#);
+    let body = format!("{head}{}{tail}", "x".repeat(len - head.len() - tail.len()));
+    assert_eq!(body.len(), len);
+    body
+}
+
+/// An error made by nginx itself: the status, JSON content type and exactly this body.
+async fn assert_json_error(res: Response, status: StatusCode, body: &str) {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    let text = res.text().await.expect("body");
+    assert_eq!(text, body);
+    let parsed: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(parsed.as_object().map(serde_json::Map::len), Some(3));
+}
+
+/// Opens the GraphQL WebSocket (`graphql-transport-ws`) through nginx and gets the
+/// `connection_ack` for a `connection_init`. Skipped while the service itself does not serve
+/// `/graphql/ws`.
+async fn websocket_passes_through(app_base: &str, nginx_base: &str) {
+    let (status, _) = ws_handshake(app_base).await;
+    if status != 101 {
+        eprintln!("note: the service does not serve /graphql/ws yet ({status}); check skipped");
+        return;
+    }
+    let (status, mut ws) = ws_handshake(nginx_base).await;
+    assert_eq!(status, 101, "nginx upgrades /graphql/ws");
+    ws.send_text(r#"{"type":"connection_init","payload":{}}"#)
+        .await;
+    let reply = tokio::time::timeout(Duration::from_secs(5), ws.next_text())
+        .await
+        .expect("a reply to connection_init through nginx");
+    let reply: Value = serde_json::from_str(&reply).expect("JSON message");
+    assert_eq!(reply["type"], "connection_ack", "{reply}");
+}
+
+/// A minimal WebSocket client, enough for one text message each way.
+struct Ws {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+/// The RFC 6455 example key and its accept value.
+const WS_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const WS_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+async fn ws_handshake(base: &str) -> (u16, Ws) {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "GET /graphql/ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send handshake");
+    let mut buf = Vec::new();
+    let end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .expect("handshake answer in time")
+            .expect("read handshake");
+        assert!(n > 0, "connection closed during the handshake");
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    if status == 101 {
+        assert!(
+            head.contains(&format!(
+                "sec-websocket-accept: {}",
+                WS_ACCEPT.to_ascii_lowercase()
+            )),
+            "{head}"
+        );
+        assert!(head.contains("upgrade: websocket"), "{head}");
+    }
+    let rest = buf.split_off(end);
+    (status, Ws { stream, buf: rest })
+}
+
+impl Ws {
+    /// Sends one masked text frame (clients must mask).
+    async fn send_text(&mut self, text: &str) {
+        let payload = text.as_bytes();
+        let len = u8::try_from(payload.len())
+            .ok()
+            .filter(|len| *len < 126)
+            .expect("short messages only");
+        let mask = [0x37, 0xfa, 0x21, 0x3d];
+        let mut frame = vec![0x81, 0x80 | len];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.stream.write_all(&frame).await.expect("send frame");
+    }
+
+    /// The payload of the next text frame, skipping control frames (ping/pong).
+    async fn next_text(&mut self) -> String {
+        loop {
+            let (opcode, payload) = self.next_frame().await;
+            match opcode {
+                0x1 => return String::from_utf8(payload).expect("UTF-8 text"),
+                0x8 => panic!("WebSocket closed: {payload:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// One unfragmented, unmasked frame from the server: opcode and payload.
+    async fn next_frame(&mut self) -> (u8, Vec<u8>) {
+        loop {
+            if self.buf.len() >= 2 {
+                let opcode = self.buf[0] & 0x0f;
+                let (len, header) = match self.buf[1] & 0x7f {
+                    126 if self.buf.len() >= 4 => (
+                        usize::from(u16::from_be_bytes([self.buf[2], self.buf[3]])),
+                        4,
+                    ),
+                    126 | 127 => (usize::MAX, 0),
+                    n => (usize::from(n), 2),
+                };
+                if len != usize::MAX && self.buf.len() >= header + len {
+                    let payload = self.buf[header..header + len].to_vec();
+                    self.buf.drain(..header + len);
+                    return (opcode, payload);
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).await.expect("read frame");
+            assert!(n > 0, "WebSocket connection closed");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
