@@ -2,6 +2,7 @@
 //! SQLite file, driven over real HTTP.
 
 mod binary;
+mod docker;
 mod durability;
 mod errors;
 mod graphql;
