@@ -59,7 +59,10 @@ impl Db {
                 source,
             })?;
         }
+        // A local file needs no liveness ping before each use (sqlx's default), which would
+        // double the round trips to SQLite's worker thread.
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -74,6 +77,7 @@ impl Db {
                 .map_or(4, |n| n.get() * 2)
                 .max(4);
             SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(readers as u32)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.read_only(true))
