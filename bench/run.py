@@ -605,14 +605,16 @@ def machine_info(args) -> dict:
         except OSError:
             return "unknown"
 
-    commit = cmd("git", "rev-parse", "HEAD")
-    dirty = bool(cmd("git", "status", "--porcelain", "--untracked-files=no"))
+    # The commit the binaries were built from (bench.sh records it before building).
+    commit = args.git_commit or cmd("git", "rev-parse", "HEAD") + (
+        "-dirty" if cmd("git", "status", "--porcelain", "--untracked-files=no") else ""
+    )
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "kernel": platform.release(),
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "git_commit": commit + ("-dirty" if dirty else ""),
+        "git_commit": commit,
         "rustc": cmd("rustc", "--version"),
         "wrk": (cmd("wrk", "-v").splitlines() or ["unknown"])[0].split(" Copyright")[0],
         "loadavg_before": args.loadavg_before,
@@ -735,6 +737,7 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
     p.add_argument("--loadavg-before", default=None)
+    p.add_argument("--git-commit", default=None, help="the commit the binaries were built from")
     p.add_argument(
         "--profile",
         default="",

@@ -53,7 +53,13 @@ if [ "$(nproc)" -ge 2 ] && ! command -v taskset >/dev/null 2>&1; then
     log "taskset (util-linux) is missing: the server and wrk will not be pinned"
 fi
 
-log "building the release binary and the examples"
+# The commit being measured ("-dirty" when tracked files differ from it), taken before building.
+GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    GIT_COMMIT="$GIT_COMMIT-dirty"
+fi
+
+log "building the release binary and the examples ($GIT_COMMIT)"
 cargo build --release --quiet --bin todo-api
 cargo build --release --quiet --example baseline --example argon2_verify
 
@@ -109,6 +115,7 @@ fi
     --connections "${BENCH_CONNECTIONS:-32}" \
     --threads "${BENCH_WRK_THREADS:-1}" \
     --profile "${BENCH_PROFILE:-}" \
+    --git-commit "$GIT_COMMIT" \
     --loadavg-before "$LOADAVG_BEFORE" &
 # In the background so that a signal to this script runs the trap at once.
 RUNNER_PID=$!
