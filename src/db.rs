@@ -1,13 +1,21 @@
-//! Connection pools: SQLite in WAL mode with one writer connection and a pool of readers.
+//! SQLite connections: WAL mode, one writer connection and a few readers, each behind a mutex.
 //!
 //! Every write goes through the single writer, so two writers never race for SQLite's lock and
-//! no client ever sees "database is locked"; readers never block in WAL mode.
+//! no client ever sees "database is locked"; readers never block in WAL mode. The connections are
+//! sqlx's, held directly rather than in an `sqlx::Pool`: a pool pings each connection on every
+//! release, one more round trip to the connection's worker thread per statement, which was the
+//! largest cost of a request in the benchmark (`bench/`). A local SQLite handle needs no pinging.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, SqliteConnection};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+
+use crate::error::{AppError, AppResult};
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +33,27 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The pools the service runs its SQL on.
-#[derive(Clone, Debug)]
+/// One connection; `None` once closed (then every use is "service unavailable").
+type Slot = Mutex<Option<SqliteConnection>>;
+
+/// A connection held for the duration of a few statements.
+pub type Conn<'a> = MappedMutexGuard<'a, SqliteConnection>;
+
+/// The connections the service runs its SQL on. Cheap to clone.
+#[derive(Clone)]
 pub struct Db {
-    pub(crate) read: SqlitePool,
-    pub(crate) write: SqlitePool,
+    writer: Arc<Slot>,
+    /// Empty for an in-memory database, which exists once per connection: reads use the writer.
+    readers: Arc<[Slot]>,
+    next_reader: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("readers", &self.readers.len())
+            .finish()
+    }
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
@@ -59,36 +83,57 @@ impl Db {
                 source,
             })?;
         }
-        // A local file needs no liveness ping before each use (sqlx's default), which would
-        // double the round trips to SQLite's worker thread.
-        let write = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
-        // An in-memory database exists once per connection: readers must share the writer.
-        let read = if in_memory {
-            write.clone()
+        let mut writer = options.connect().await?;
+        sqlx::migrate!("./migrations").run(&mut writer).await?;
+        let count = if in_memory {
+            0
         } else {
-            let readers = std::thread::available_parallelism()
-                .map_or(4, |n| n.get() * 2)
-                .max(4);
-            SqlitePoolOptions::new()
-                .test_before_acquire(false)
-                .max_connections(readers as u32)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options.read_only(true))
-                .await?
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .clamp(2, 8)
         };
-        Ok(Self { read, write })
+        let mut readers = Vec::with_capacity(count);
+        for _ in 0..count {
+            let reader = options.clone().read_only(true).connect().await?;
+            readers.push(Mutex::new(Some(reader)));
+        }
+        Ok(Self {
+            writer: Arc::new(Mutex::new(Some(writer))),
+            readers: readers.into(),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
-    /// Closes both pools; later queries fail as "service unavailable".
-    pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+    /// The writer connection, held until the guard drops: statements run on it back to back
+    /// with no other write in between.
+    pub(crate) async fn writer(&self) -> AppResult<Conn<'_>> {
+        open(self.writer.lock().await)
     }
+
+    /// A reader connection: an idle one if there is one, else the next in turn.
+    pub(crate) async fn reader(&self) -> AppResult<Conn<'_>> {
+        if self.readers.is_empty() {
+            return self.writer().await;
+        }
+        for slot in self.readers.iter() {
+            if let Ok(guard) = slot.try_lock() {
+                return open(guard);
+            }
+        }
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        open(self.readers[turn].lock().await)
+    }
+
+    /// Closes every connection; later queries fail as "service unavailable".
+    pub async fn close(&self) {
+        for slot in std::iter::once(&*self.writer).chain(self.readers.iter()) {
+            if let Some(conn) = slot.lock().await.take() {
+                let _ = sqlx::Connection::close(conn).await;
+            }
+        }
+    }
+}
+
+fn open(guard: MutexGuard<'_, Option<SqliteConnection>>) -> AppResult<Conn<'_>> {
+    MutexGuard::try_map(guard, Option::as_mut).map_err(|_| AppError::Unavailable)
 }

@@ -60,11 +60,9 @@ impl ListObject {
         query.limit = limit.map_or(LIMIT_DEFAULT, i64::from);
         query.offset = offset.map_or(0, i64::from);
         TaskQuery::check(&query).gql()?;
-        let tasks = loaders(ctx)?
-            .tasks
-            .load_one((self.0.id, query))
-            .await
-            .gql()?;
+        let loaders = loaders(ctx)?;
+        loaders.lists.feed_one(self.0.id, self.0.clone()).await;
+        let tasks = loaders.tasks.load_one((self.0.id, query)).await.gql()?;
         Ok(tasks
             .unwrap_or_default()
             .into_iter()

@@ -65,12 +65,14 @@ const LOW_DISK_MB: f64 = 100.0;
 
 impl Service {
     pub async fn health(&self) -> Health {
-        let db_ok = tokio::time::timeout(
-            DB_CHECK_TIMEOUT,
-            sqlx::query("SELECT 1").execute(&self.db().read),
-        )
-        .await
-        .is_ok_and(|r| r.is_ok());
+        let check = async {
+            let mut conn = self.db().reader().await?;
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            Ok::<_, crate::error::AppError>(())
+        };
+        let db_ok = tokio::time::timeout(DB_CHECK_TIMEOUT, check)
+            .await
+            .is_ok_and(|r| r.is_ok());
         let folder = self.0.data_path.clone();
         let (disk, memory) =
             tokio::task::spawn_blocking(move || (disk_check(&folder), memory_check()))

@@ -34,15 +34,18 @@ pub struct ListPatch {
     pub description: Patch<String>,
 }
 
+/// A list row as one JSON array, for reads of many rows in one value (see [`ListJson`]).
+const JSON_ROW: &str =
+    "json_array(l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at)";
+
 const COLUMNS: &str = "l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at";
 
 // Both bind the caller as ?1 (NULL for anonymous), so one call site serves both.
-const LISTS_OWNED: &str =
-    "SELECT l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at \
-     FROM lists l WHERE l.owner_id = ?1 ORDER BY l.created_at, l.id";
-const LISTS_UNOWNED: &str =
-    "SELECT l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at \
-     FROM lists l WHERE l.owner_id IS NULL AND ?1 IS NULL ORDER BY l.created_at, l.id";
+const LISTS_OWNED: &str = "SELECT json_group_array(json_array(l.id, l.title, l.description, \
+     l.owner_id, l.created_at, l.updated_at) ORDER BY l.created_at, l.id) FROM lists l WHERE l.owner_id = ?1";
+const LISTS_UNOWNED: &str = "SELECT json_group_array(json_array(l.id, l.title, l.description, \
+     l.owner_id, l.created_at, l.updated_at) ORDER BY l.created_at, l.id) FROM lists l \
+     WHERE l.owner_id IS NULL AND ?1 IS NULL";
 
 impl Service {
     /// The caller's own lists, or the unowned ones for an anonymous caller; oldest first.
@@ -52,11 +55,11 @@ impl Service {
             Some(_) => LISTS_OWNED,
             None => LISTS_UNOWNED,
         };
-        let rows = sqlx::query(query)
+        let row = sqlx::query(query)
             .bind(caller_bind(owner))
-            .fetch_all(&self.db().read)
+            .fetch_one(&mut *self.db().reader().await?)
             .await?;
-        rows.iter().map(list_from_row).collect()
+        lists_from_json(row.try_get(0)?)
     }
 
     pub async fn create_list(&self, caller: &Caller, input: NewList) -> AppResult<TodoList> {
@@ -83,7 +86,7 @@ impl Service {
         .bind(&list.title)
         .bind(&list.description)
         .bind(list.created_at.micros())
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await?;
         Ok(list)
     }
@@ -91,7 +94,7 @@ impl Service {
     /// One list, or 404 when it is absent or not visible to the caller.
     pub async fn list(&self, caller: &Caller, id: Uuid) -> AppResult<TodoList> {
         let owner = self.scope(caller)?;
-        self.find_list(&self.db().read, owner, id)
+        self.find_list(&mut *self.db().reader().await?, owner, id)
             .await?
             .ok_or(AppError::NotFound)
     }
@@ -131,9 +134,10 @@ impl Service {
             values::nullable(p, "description", patch.description.map(values::description));
         problems.finish()?;
 
-        let mut tx = self.db().write.begin().await?;
+        // Holding the only writer, the read and the write cannot interleave with another write.
+        let mut conn = self.db().writer().await?;
         let current = self
-            .find_list(&mut *tx, owner, id)
+            .find_list(&mut *conn, owner, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let mut next = current.clone();
@@ -150,9 +154,8 @@ impl Service {
             .bind(&next.description)
             .bind(next.updated_at.map(Timestamp::micros))
             .bind(id.hyphenated())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
         Ok(next)
     }
 
@@ -164,7 +167,7 @@ impl Service {
         ))
         .bind(id.hyphenated())
         .bind(caller_bind(owner))
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(AppError::NotFound);
@@ -179,17 +182,39 @@ impl Service {
         ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, TodoList>> {
         let owner = self.scope(caller)?;
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM lists l WHERE l.id IN (SELECT value FROM json_each(?)) AND {VISIBLE}"
+        let row = sqlx::query(&format!(
+            "SELECT json_group_array({JSON_ROW}) FROM lists l \
+             WHERE l.id IN (SELECT value FROM json_each(?)) AND {VISIBLE}"
         ))
         .bind(json_ids(ids))
         .bind(caller_bind(owner))
-        .fetch_all(&self.db().read)
+        .fetch_one(&mut *self.db().reader().await?)
         .await?;
-        rows.iter()
-            .map(|r| list_from_row(r).map(|l| (l.id, l)))
-            .collect()
+        Ok(lists_from_json(row.try_get(0)?)?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect())
     }
+}
+
+#[derive(serde::Deserialize)]
+struct ListJson(Uuid, String, Option<String>, Option<Uuid>, i64, Option<i64>);
+
+fn lists_from_json(raw: &str) -> AppResult<Vec<TodoList>> {
+    let rows: Vec<ListJson> = serde_json::from_str(raw).map_err(AppError::internal)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |ListJson(id, title, description, owner_id, created, updated)| TodoList {
+                id,
+                title,
+                description,
+                owner_id,
+                created_at: Timestamp::from_micros(created),
+                updated_at: updated.map(Timestamp::from_micros),
+            },
+        )
+        .collect())
 }
 
 fn list_from_row(row: &SqliteRow) -> AppResult<TodoList> {

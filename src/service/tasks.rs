@@ -114,6 +114,11 @@ pub struct TaskPage {
     pub total: i64,
 }
 
+/// A task row as a JSON array, for reads that return many rows as one value (see [`TaskJson`]).
+const JSON_ROW: &str =
+    "json_array(t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
+                        json(t.categories), t.due_date, t.created_at, t.updated_at)";
+
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
 
@@ -127,47 +132,40 @@ impl Service {
     ) -> AppResult<TaskPage> {
         let owner = self.scope(caller)?;
         query.check()?;
-        let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM tasks t JOIN lists l ON l.id = t.list_id \
-             WHERE t.list_id = "
-        ));
-        sql.push_bind(list_id.hyphenated().to_string());
-        sql.push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+        // One statement: visibility, the number of matches, and the page as one JSON array
+        // (rows cross from SQLite's worker thread one by one; one row is one hand-off).
+        let list = list_id.hyphenated().to_string();
+        let mut sql =
+            QueryBuilder::<Sqlite>::new("SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ");
+        sql.push_bind(list.clone())
+            .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
             .push_bind(caller_bind(owner))
-            .push(")");
+            .push(")) AS visible, (SELECT COUNT(*) FROM tasks t WHERE t.list_id = ")
+            .push_bind(list.clone());
         push_filters(&mut sql, query);
-        sql.push(" ORDER BY ").push(order_by(query));
-        sql.push(" LIMIT ")
+        sql.push(") AS total, (SELECT json_group_array(json(j) ORDER BY rn) FROM (SELECT ")
+            .push(JSON_ROW)
+            .push(" AS j, ROW_NUMBER() OVER (ORDER BY ")
+            .push(order_by(query))
+            .push(") AS rn FROM tasks t WHERE t.list_id = ")
+            .push_bind(list);
+        push_filters(&mut sql, query);
+        sql.push(" ORDER BY rn LIMIT ")
             .push_bind(query.limit)
             .push(" OFFSET ")
-            .push_bind(query.offset);
-        let rows = sql.build().fetch_all(&self.db().read).await?;
-        if let Some(first) = rows.first() {
-            let total = first.try_get("total")?;
-            let tasks = rows.iter().map(task_from_row).collect::<AppResult<_>>()?;
-            return Ok(TaskPage { tasks, total });
+            .push_bind(query.offset)
+            .push(")) AS page");
+        let row = sql
+            .build()
+            .fetch_one(&mut *self.db().reader().await?)
+            .await?;
+        if !row.try_get::<bool, _>("visible")? {
+            return Err(AppError::NotFound);
         }
-        // Nothing on this page: tell "no such list" from "no matches" (and count past the end).
-        self.find_list(&self.db().read, owner, list_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let total = if query.offset > 0 {
-            self.count_matches(list_id, query).await?
-        } else {
-            0
-        };
         Ok(TaskPage {
-            tasks: Vec::new(),
-            total,
+            total: row.try_get("total")?,
+            tasks: tasks_from_json(row.try_get("page")?)?,
         })
-    }
-
-    async fn count_matches(&self, list_id: Uuid, query: &TaskQuery) -> AppResult<i64> {
-        let mut sql =
-            QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM tasks t WHERE t.list_id = ");
-        sql.push_bind(list_id.hyphenated().to_string());
-        push_filters(&mut sql, query);
-        Ok(sql.build().fetch_one(&self.db().read).await?.try_get(0)?)
     }
 
     pub async fn create_task(
@@ -213,7 +211,7 @@ impl Service {
         .bind(task.created_at.micros())
         .bind(list_id.hyphenated())
         .bind(caller_bind(owner))
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(AppError::NotFound);
@@ -224,7 +222,7 @@ impl Service {
     /// One task of a visible list, or 404.
     pub async fn task(&self, caller: &Caller, id: Uuid) -> AppResult<Task> {
         let owner = self.scope(caller)?;
-        self.find_task(&self.db().read, owner, id)
+        self.find_task(&mut *self.db().reader().await?, owner, id)
             .await?
             .ok_or(AppError::NotFound)
     }
@@ -255,13 +253,15 @@ impl Service {
     ) -> AppResult<Task> {
         let owner = self.scope(caller)?;
         let checked = check_patch(patch)?;
-        let mut tx = self.db().write.begin().await?;
+        // Holding the only writer, the read and the write below cannot interleave with any
+        // other write: no transaction (and its two extra round trips) is needed.
+        let mut conn = self.db().writer().await?;
         let current = self
-            .find_task(&mut *tx, owner, id)
+            .find_task(&mut *conn, owner, id)
             .await?
             .ok_or(AppError::NotFound)?;
         if let Some(target) = checked.list_id.filter(|t| *t != current.list_id) {
-            self.find_list(&mut *tx, owner, target)
+            self.find_list(&mut *conn, owner, target)
                 .await?
                 .ok_or(AppError::NotFound)?;
         }
@@ -283,9 +283,8 @@ impl Service {
         .bind(next.due_date.map(Timestamp::micros))
         .bind(next.updated_at.map(Timestamp::micros))
         .bind(id.hyphenated())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
         Ok(next)
     }
 
@@ -297,7 +296,7 @@ impl Service {
         ))
         .bind(id.hyphenated())
         .bind(caller_bind(owner))
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(AppError::NotFound);
@@ -315,7 +314,8 @@ impl Service {
         let owner = self.scope(caller)?;
         query.check()?;
         let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT * FROM (SELECT {COLUMNS}, ROW_NUMBER() OVER (PARTITION BY t.list_id ORDER BY {}) AS rn \
+            "SELECT json_group_array(json(j) ORDER BY list_id, rn) FROM (SELECT {JSON_ROW} AS j, t.list_id AS list_id, \
+             ROW_NUMBER() OVER (PARTITION BY t.list_id ORDER BY {}) AS rn \
              FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id IN (SELECT value FROM json_each(",
             order_by(query)
         ));
@@ -327,11 +327,12 @@ impl Service {
         sql.push(") AS page WHERE rn > ").push_bind(query.offset);
         sql.push(" AND rn <= ")
             .push_bind(query.offset.saturating_add(query.limit));
-        sql.push(" ORDER BY list_id, rn");
-        let rows = sql.build().fetch_all(&self.db().read).await?;
+        let row = sql
+            .build()
+            .fetch_one(&mut *self.db().reader().await?)
+            .await?;
         let mut by_list: HashMap<Uuid, Vec<Task>> = HashMap::with_capacity(list_ids.len());
-        for row in &rows {
-            let task = task_from_row(row)?;
+        for task in tasks_from_json(row.try_get(0)?)? {
             by_list.entry(task.list_id).or_default().push(task);
         }
         Ok(by_list)
@@ -344,17 +345,16 @@ impl Service {
         list_ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, i64>> {
         let owner = self.scope(caller)?;
-        let rows = sqlx::query(&format!(
-            "SELECT t.list_id, COUNT(*) AS n FROM tasks t JOIN lists l ON l.id = t.list_id \
-             WHERE t.list_id IN (SELECT value FROM json_each(?)) AND {VISIBLE} GROUP BY t.list_id"
+        let row = sqlx::query(&format!(
+            "SELECT json_group_object(list_id, n) FROM (SELECT t.list_id AS list_id, COUNT(*) AS n \
+             FROM tasks t JOIN lists l ON l.id = t.list_id \
+             WHERE t.list_id IN (SELECT value FROM json_each(?)) AND {VISIBLE} GROUP BY t.list_id)"
         ))
         .bind(json_ids(list_ids))
         .bind(caller_bind(owner))
-        .fetch_all(&self.db().read)
+        .fetch_one(&mut *self.db().reader().await?)
         .await?;
-        rows.iter()
-            .map(|r| Ok((uuid_column(r, "list_id")?, r.try_get("n")?)))
-            .collect()
+        serde_json::from_str(row.try_get(0)?).map_err(AppError::internal)
     }
 }
 
@@ -452,6 +452,53 @@ fn order_by(query: &TaskQuery) -> &'static str {
 
 fn categories_json(categories: &[String]) -> AppResult<String> {
     serde_json::to_string(categories).map_err(AppError::internal)
+}
+
+/// A task as [`JSON_ROW`] encodes it.
+#[derive(serde::Deserialize)]
+struct TaskJson(
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    u8,
+    i16,
+    Vec<String>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
+
+fn tasks_from_json(raw: &str) -> AppResult<Vec<Task>> {
+    let rows: Vec<TaskJson> = serde_json::from_str(raw).map_err(AppError::internal)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |TaskJson(
+                id,
+                list_id,
+                title,
+                description,
+                completed,
+                priority,
+                categories,
+                due,
+                created,
+                updated,
+            )| Task {
+                id,
+                list_id,
+                title,
+                description,
+                completed: completed != 0,
+                priority: Priority::from_rank(priority),
+                categories,
+                due_date: due.map(Timestamp::from_micros),
+                created_at: Timestamp::from_micros(created),
+                updated_at: updated.map(Timestamp::from_micros),
+            },
+        )
+        .collect())
 }
 
 fn task_from_row(row: &SqliteRow) -> AppResult<Task> {

@@ -71,7 +71,7 @@ impl Service {
         .bind(&user.email)
         .bind(&hash)
         .bind(user.created_at.micros())
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await;
         match inserted {
             Ok(_) => {}
@@ -97,7 +97,7 @@ impl Service {
         )
         .bind(username)
         .bind(email)
-        .fetch_all(&self.db().read)
+        .fetch_all(&mut *self.db().reader().await?)
         .await?;
         let mut details = Details::new();
         for row in rows {
@@ -122,7 +122,7 @@ impl Service {
              WHERE lower(username) = lower(?1) OR email = lower(?1) LIMIT 1"
         ))
         .bind(input.username.trim())
-        .fetch_optional(&self.db().read)
+        .fetch_optional(&mut *self.db().reader().await?)
         .await?;
         let (user, hash) = match row {
             Some(row) => (
@@ -152,7 +152,7 @@ impl Service {
         .bind(me.token.jti.hyphenated())
         .bind(me.user.id.hyphenated())
         .bind(me.token.expires_at.saturating_mul(1_000_000))
-        .execute(&self.db().write)
+        .execute(&mut *self.db().writer().await?)
         .await?;
         Ok(())
     }
@@ -167,7 +167,7 @@ impl Service {
         ))
         .bind(id.user_id.hyphenated())
         .bind(id.jti.hyphenated())
-        .fetch_optional(&self.db().read)
+        .fetch_optional(&mut *self.db().reader().await?)
         .await?
         .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
         if row.try_get::<bool, _>("revoked")? {
@@ -189,7 +189,7 @@ impl Service {
             "SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))"
         ))
         .bind(super::sql::json_ids(ids))
-        .fetch_all(&self.db().read)
+        .fetch_all(&mut *self.db().reader().await?)
         .await?;
         rows.iter()
             .map(|r| user_from_row(r).map(|u| (u.id, u)))
@@ -199,7 +199,7 @@ impl Service {
     pub(super) async fn purge_expired_revocations(&self) -> AppResult<u64> {
         let done = sqlx::query("DELETE FROM token_blacklist WHERE expires_at < ?")
             .bind(Timestamp::now().micros())
-            .execute(&self.db().write)
+            .execute(&mut *self.db().writer().await?)
             .await?;
         Ok(done.rows_affected())
     }
