@@ -8,6 +8,7 @@ pub mod users;
 pub mod values;
 
 mod limits;
+mod sessions;
 mod sql;
 
 use std::net::IpAddr;
@@ -21,6 +22,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use limits::AuthLimiter;
+use sessions::Sessions;
 pub use users::User;
 
 /// Who is asking. Every list and task operation is scoped by it.
@@ -63,6 +65,7 @@ struct Inner {
     tokens: Tokens,
     passwords: Passwords,
     limiter: Option<AuthLimiter>,
+    sessions: Sessions,
     allow_anonymous: bool,
     /// Where the database lives, for the health check's disk figures.
     data_path: std::path::PathBuf,
@@ -74,7 +77,9 @@ impl Service {
         let limiter = config
             .auth_rate_limited()
             .then(|| AuthLimiter::new(config.auth_rate_per_second, config.auth_rate_burst));
+        let sessions = Sessions::with_revoked(users::load_revocations(&db).await?);
         Ok(Self(Arc::new(Inner {
+            sessions,
             db,
             tokens: Tokens::new(&config.jwt_secret, config.jwt_expiry_seconds),
             passwords,

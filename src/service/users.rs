@@ -43,6 +43,8 @@ pub struct Session {
     pub user: User,
 }
 
+const REVOKED: &str = "Token has been revoked";
+
 const USER_COLUMNS: &str = "id, username, email, created_at, updated_at";
 
 impl Service {
@@ -154,13 +156,23 @@ impl Service {
         .bind(me.token.expires_at.saturating_mul(1_000_000))
         .execute(&mut *self.db().writer().await?)
         .await?;
+        // Stored first, then remembered: once logout answers, the token is refused.
+        let expires_at = me.token.expires_at.saturating_mul(1_000_000);
+        self.0.sessions.revoke(me.token.jti, expires_at);
         Ok(())
     }
 
-    /// Resolves a bearer token to its user in one statement (user row plus revocation check).
-    /// Invalid, expired or revoked tokens and deleted users are all 401, never anonymous.
+    /// Resolves a bearer token to its user: from memory when the user is known (no SQL), else in
+    /// one statement (user row plus revocation check). Invalid, expired or revoked tokens and
+    /// unknown users are all 401, never anonymous.
     pub async fn authenticate(&self, token: &str) -> AppResult<AuthUser> {
         let id = self.0.tokens.verify(token)?;
+        if self.0.sessions.is_revoked(id.jti) {
+            return Err(AppError::Unauthorized(REVOKED));
+        }
+        if let Some(user) = self.0.sessions.user(id.user_id) {
+            return Ok(AuthUser { user, token: id });
+        }
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM token_blacklist WHERE jti = ?2) AS revoked \
              FROM users WHERE id = ?1"
@@ -171,12 +183,11 @@ impl Service {
         .await?
         .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
         if row.try_get::<bool, _>("revoked")? {
-            return Err(AppError::Unauthorized("Token has been revoked"));
+            return Err(AppError::Unauthorized(REVOKED));
         }
-        Ok(AuthUser {
-            user: user_from_row(&row)?,
-            token: id,
-        })
+        let user = user_from_row(&row)?;
+        self.0.sessions.remember(&user);
+        Ok(AuthUser { user, token: id })
     }
 
     pub fn profile(&self, caller: &Caller) -> AppResult<User> {
@@ -197,12 +208,25 @@ impl Service {
     }
 
     pub(super) async fn purge_expired_revocations(&self) -> AppResult<u64> {
+        let now = Timestamp::now().micros();
+        self.0.sessions.purge(now);
         let done = sqlx::query("DELETE FROM token_blacklist WHERE expires_at < ?")
-            .bind(Timestamp::now().micros())
+            .bind(now)
             .execute(&mut *self.db().writer().await?)
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The revocations that still matter (their tokens have not expired), loaded at start.
+pub(super) async fn load_revocations(db: &crate::db::Db) -> AppResult<Vec<(Uuid, i64)>> {
+    let rows = sqlx::query("SELECT jti, expires_at FROM token_blacklist WHERE expires_at >= ?")
+        .bind(Timestamp::now().micros())
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((super::sql::uuid_column(r, "jti")?, r.try_get("expires_at")?)))
+        .collect()
 }
 
 fn user_from_row(row: &SqliteRow) -> AppResult<User> {

@@ -66,6 +66,16 @@ async fn fifty_concurrent_clients_create_tasks_in_one_list_and_a_restart_keeps_t
     assert_eq!(res.headers()["x-total-count"], "200");
     let lists = expect(app.get("/lists", Some(&token)).await, StatusCode::OK).await;
     assert_eq!(lists[0]["id"], list.as_str());
+
+    // A revocation survives a restart too.
+    expect(
+        app.post("/auth/logout", Some(&token), json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let app = spawn_on(app.stop().await, &[]).await;
+    let res = app.get("/users/profile", Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
