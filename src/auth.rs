@@ -1,15 +1,10 @@
-//! Tokens (JWT, HS256 only) and passwords (Argon2id off the async runtime, bounded concurrency).
+//! Access tokens: JWT, HS256 only, with every claim required and no leeway.
 
-use std::sync::Arc;
-
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use argon2::{Argon2, PasswordVerifier};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::config::{HashCost, Secret};
+use crate::config::Secret;
 use crate::error::{AppError, AppResult};
 
 /// The claims of our access tokens; every one is required.
@@ -88,81 +83,6 @@ impl Tokens {
     }
 }
 
-/// Argon2id hashing and verification on the blocking pool, at most `concurrency` at once, so a
-/// login storm queues instead of exhausting memory or starving the async workers.
-#[derive(Clone)]
-pub struct Passwords {
-    hasher: Arc<Argon2<'static>>,
-    permits: Arc<Semaphore>,
-    /// A hash of a random password with our own cost: verified when the user does not exist, so
-    /// an unknown user costs the same as a wrong password.
-    dummy: Arc<str>,
-}
-
-impl Passwords {
-    pub async fn new(cost: HashCost, concurrency: usize) -> AppResult<Self> {
-        let params = argon2::Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(AppError::internal)?;
-        let hasher = Arc::new(Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            params,
-        ));
-        let mut passwords = Self {
-            hasher,
-            permits: Arc::new(Semaphore::new(concurrency)),
-            dummy: Arc::from(""),
-        };
-        passwords.dummy = Arc::from(passwords.hash(Uuid::new_v4().to_string()).await?);
-        Ok(passwords)
-    }
-
-    /// A PHC string with a fresh random salt.
-    pub async fn hash(&self, password: String) -> AppResult<String> {
-        let hasher = self.hasher.clone();
-        self.blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            hasher
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(AppError::internal)
-        })
-        .await
-    }
-
-    /// True when `password` matches `stored`; with no stored hash, burns the same time and fails.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> AppResult<bool> {
-        let exists = stored.is_some();
-        let stored = stored.unwrap_or_else(|| self.dummy.to_string());
-        let hasher = self.hasher.clone();
-        let matched = self
-            .blocking(move || {
-                let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
-                Ok(hasher.verify_password(password.as_bytes(), &parsed).is_ok())
-            })
-            .await?;
-        Ok(exists && matched)
-    }
-
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> AppResult<T> + Send + 'static,
-    ) -> AppResult<T> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(AppError::internal)?
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,23 +106,5 @@ mod tests {
         let token = tokens("one", 60).issue(Uuid::new_v4()).unwrap();
         assert!(tokens("two", 60).verify(&token).is_err());
         assert!(tokens("two", 60).verify("garbage").is_err());
-    }
-
-    #[tokio::test]
-    async fn passwords_verify_only_with_the_right_password() {
-        let cost = HashCost {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let p = Passwords::new(cost, 2).await.unwrap();
-        let hash = p.hash("correct horse".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(p
-            .verify("correct horse".into(), Some(hash.clone()))
-            .await
-            .unwrap());
-        assert!(!p.verify("wrong horse".into(), Some(hash)).await.unwrap());
-        assert!(!p.verify("correct horse".into(), None).await.unwrap());
     }
 }

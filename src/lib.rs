@@ -2,7 +2,7 @@
 
 /// Application state, the router of both faces and the HTTP layers around it.
 pub mod app;
-/// Tokens (JWT HS256) and passwords (Argon2id off the async runtime).
+/// Access tokens (JWT, HS256 only).
 pub mod auth;
 /// Typed configuration from the environment; secrets redacted.
 pub mod config;
@@ -14,6 +14,8 @@ pub mod error;
 pub mod graphql;
 /// HTTP pieces both faces share: caller extraction, body reading, client address, cookie.
 pub mod http;
+/// Argon2id password hashing off the async runtime, bounded in concurrency and memory.
+pub mod passwords;
 /// The embedded GraphiQL playground.
 pub mod playground;
 /// The REST face under `/api/v1`.

@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::auth::{Passwords, TokenId, Tokens};
+use crate::auth::{TokenId, Tokens};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::passwords::Passwords;
 use limits::AuthLimiter;
 use sessions::Sessions;
 pub use users::User;
