@@ -143,14 +143,17 @@ impl Service {
             .push(")) AS visible, (SELECT COUNT(*) FROM tasks t WHERE t.list_id = ")
             .push_bind(list.clone());
         push_filters(&mut sql, query);
-        sql.push(") AS total, (SELECT json_group_array(json(j) ORDER BY rn) FROM (SELECT ")
+        // The page's rows are chosen by rowid first, so only they are turned into JSON.
+        sql.push(") AS total, (SELECT json_group_array(")
             .push(JSON_ROW)
-            .push(" AS j, ROW_NUMBER() OVER (ORDER BY ")
+            .push(" ORDER BY ")
             .push(order_by(query))
-            .push(") AS rn FROM tasks t WHERE t.list_id = ")
+            .push(") FROM tasks t WHERE t.rowid IN (SELECT t.rowid FROM tasks t WHERE t.list_id = ")
             .push_bind(list);
         push_filters(&mut sql, query);
-        sql.push(" ORDER BY rn LIMIT ")
+        sql.push(" ORDER BY ")
+            .push(order_by(query))
+            .push(" LIMIT ")
             .push_bind(query.limit)
             .push(" OFFSET ")
             .push_bind(query.offset)
@@ -313,20 +316,22 @@ impl Service {
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
         let owner = self.scope(caller)?;
         query.check()?;
+        // Rows are numbered per list on rowids only; just the chosen ones become JSON.
+        let order = order_by(query);
         let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT json_group_array(json(j) ORDER BY list_id, rn) FROM (SELECT {JSON_ROW} AS j, t.list_id AS list_id, \
-             ROW_NUMBER() OVER (PARTITION BY t.list_id ORDER BY {}) AS rn \
-             FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id IN (SELECT value FROM json_each(",
-            order_by(query)
+            "SELECT json_group_array({JSON_ROW} ORDER BY t.list_id, {order}) FROM tasks t WHERE t.rowid IN \
+             (SELECT rid FROM (SELECT t.rowid AS rid, ROW_NUMBER() OVER (PARTITION BY t.list_id ORDER BY {order}) AS rn \
+             FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id IN (SELECT value FROM json_each("
         ));
         sql.push_bind(json_ids(list_ids)).push("))");
         sql.push(" AND (l.owner_id IS NULL OR l.owner_id = ")
             .push_bind(caller_bind(owner))
             .push(")");
         push_filters(&mut sql, query);
-        sql.push(") AS page WHERE rn > ").push_bind(query.offset);
+        sql.push(") WHERE rn > ").push_bind(query.offset);
         sql.push(" AND rn <= ")
-            .push_bind(query.offset.saturating_add(query.limit));
+            .push_bind(query.offset.saturating_add(query.limit))
+            .push(")");
         let row = sql
             .build()
             .fetch_one(&mut *self.db().reader().await?)

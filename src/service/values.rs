@@ -50,22 +50,43 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.to_datetime();
         let (date, time) = (t.date_naive(), t.time());
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            date.year(),
-            date.month(),
-            date.day(),
-            time.hour(),
-            time.minute(),
-            time.second()
-        )?;
-        match self.0.rem_euclid(1_000_000) {
-            0 => {}
-            m if m % 1000 == 0 => write!(f, ".{:03}", m / 1000)?,
-            m => write!(f, ".{m:06}")?,
+        let mut out = [0u8; 27];
+        let fields = [
+            (0, 4, date.year().unsigned_abs()),
+            (5, 2, date.month()),
+            (8, 2, date.day()),
+            (11, 2, time.hour()),
+            (14, 2, time.minute()),
+            (17, 2, time.second()),
+        ];
+        out[..19].copy_from_slice(b"0000-00-00T00:00:00");
+        for (at, width, value) in fields {
+            put_digits(&mut out[at..at + width], value);
         }
-        f.write_str("Z")
+        let mut len = 19;
+        match self.0.rem_euclid(1_000_000) as u32 {
+            0 => {}
+            m if m % 1000 == 0 => {
+                out[19] = b'.';
+                put_digits(&mut out[20..23], m / 1000);
+                len = 23;
+            }
+            m => {
+                out[19] = b'.';
+                put_digits(&mut out[20..26], m);
+                len = 26;
+            }
+        }
+        out[len] = b'Z';
+        f.write_str(std::str::from_utf8(&out[..=len]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Writes `value` as zero-padded decimal digits filling `into`.
+fn put_digits(into: &mut [u8], mut value: u32) {
+    for slot in into.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
