@@ -6,8 +6,8 @@
 //! and at normal priority a storm's hashes took the CPU from every other request (on one core,
 //! the p99 of a plain GET went from 1.3 ms to 8 ms). Now hashing memory is `concurrency` x
 //! `memory_kib`, and hashes use the CPU that requests leave over (at nice ~9 they still get about
-//! a tenth of a busy core, so logins slow down rather than stop). Logins queue; the queue holds
-//! only the jobs, not their memory.
+//! a tenth of a busy core, so logins slow down rather than stop). Logins queue (at most
+//! `QUEUE`, then 429); a job whose client went away is skipped.
 
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -25,9 +25,12 @@ pub struct Passwords(Arc<Inner>);
 /// A hashing job: runs on a hashing thread with that thread's work area.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
+/// Hashing jobs that may wait at once; past it, signup and login answer 429 at once.
+const QUEUE: usize = 1024;
+
 struct Inner {
     params: Params,
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
     /// A hash of a random password with our own cost: verified when the user does not exist, so
     /// an unknown user costs the same as a wrong password.
     dummy: String,
@@ -40,7 +43,7 @@ impl Passwords {
         let jobs = spawn_hashers(concurrency)?;
         let (done, result) = oneshot::channel();
         let for_dummy = params.clone();
-        jobs.send(Box::new(move |area| {
+        jobs.try_send(Box::new(move |area| {
             let _ = done.send(hash(&for_dummy, Uuid::new_v4().as_bytes(), area));
         }))
         .map_err(AppError::internal)?;
@@ -78,16 +81,27 @@ impl Passwords {
         let (done, result) = oneshot::channel();
         let inner = self.0.clone();
         let job: Job = Box::new(move |area| {
-            let _ = done.send(work(&inner, area));
+            // Nobody waits any more (the client went away): skip the work.
+            if !done.is_closed() {
+                let _ = done.send(work(&inner, area));
+            }
         });
-        self.0.jobs.send(job).map_err(AppError::internal)?;
+        match self.0.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(_)) => {
+                return Err(AppError::RateLimited {
+                    retry_after_secs: 1,
+                })
+            }
+            Err(e) => return Err(AppError::internal(e)),
+        }
         result.await.map_err(AppError::internal)?
     }
 }
 
 /// Starts the hashing threads; they end when the last sender (the `Passwords`) is dropped.
-fn spawn_hashers(count: usize) -> AppResult<mpsc::Sender<Job>> {
-    let (jobs, queue) = mpsc::channel::<Job>();
+fn spawn_hashers(count: usize) -> AppResult<mpsc::SyncSender<Job>> {
+    let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
     let queue = Arc::new(Mutex::new(queue));
     for n in 0..count {
         let queue = queue.clone();

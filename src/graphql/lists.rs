@@ -151,6 +151,8 @@ impl ListMutation {
             title: patch(input.title),
             description: patch(input.description),
         };
+        // Later fields of this document must not see the list as it was.
+        loaders(ctx)?.lists.clear::<uuid::Uuid>();
         Ok(ListObject(
             service(ctx)?
                 .update_list(caller(ctx)?, id, patch)
@@ -163,6 +165,7 @@ impl ListMutation {
     async fn delete_list(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let uuid = uuid_arg("id", &id)?;
         service(ctx)?.delete_list(caller(ctx)?, uuid).await.gql()?;
+        loaders(ctx)?.lists.clear::<uuid::Uuid>();
         Ok(super::scalars::id(uuid))
     }
 }

@@ -119,13 +119,25 @@ impl Service {
 
     pub async fn login(&self, client: IpAddr, input: LoginInput) -> AppResult<Session> {
         self.check_rate(client)?;
+        // Emails are stored lowercased by Rust (all of Unicode); SQLite's lower() folds ASCII only.
+        let login = input.username.trim();
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users \
-             WHERE lower(username) = lower(?1) OR email = lower(?1) LIMIT 1"
+             WHERE lower(username) = lower(?1) OR email = ?2 LIMIT 1"
         ))
-        .bind(input.username.trim())
+        .bind(login)
+        .bind(login.to_lowercase())
         .fetch_optional(&mut *self.db().reader().await?)
         .await?;
+        // No account has a password over the signup limit: refuse it without hashing megabytes,
+        // yet at the same cost (the dummy hash).
+        let too_long = input.password.chars().count() > PASSWORD_MAX;
+        let row = row.filter(|_| !too_long);
+        let password = if too_long {
+            String::new()
+        } else {
+            input.password
+        };
         let (user, hash) = match row {
             Some(row) => (
                 Some(user_from_row(&row)?),
@@ -134,7 +146,7 @@ impl Service {
             None => (None, None),
         };
         // Verify even for an unknown user (against a dummy hash) so both cost the same.
-        let matched = self.0.passwords.verify(input.password, hash).await?;
+        let matched = self.0.passwords.verify(password, hash).await?;
         match user {
             Some(user) if matched => {
                 let token = self.0.tokens.issue(user.id)?;
@@ -284,10 +296,14 @@ pub fn check_email(raw: &str) -> Result<String, String> {
     }
 }
 
+const PASSWORD_MAX: usize = 4096;
+
 pub fn check_password(raw: &str) -> Result<(), String> {
     match raw.chars().count() {
         n if n < 8 => Err("Password must be at least 8 characters".into()),
-        n if n > 4096 => Err("Password must be at most 4096 characters".into()),
+        n if n > PASSWORD_MAX => Err(format!(
+            "Password must be at most {PASSWORD_MAX} characters"
+        )),
         _ => Ok(()),
     }
 }

@@ -24,10 +24,14 @@ impl Timestamp {
     }
 
     /// Accepts RFC 3339 with any offset; the instant is kept, the offset is not.
+    /// Years 0001 to 9999 in UTC (an offset may not push the instant out of that range).
     pub fn parse(raw: &str) -> Result<Self, String> {
         DateTime::parse_from_rfc3339(raw.trim())
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| (1..=9999).contains(&t.year()))
             .map(|t| Self(t.timestamp_micros()))
-            .map_err(|_| "Must be an RFC 3339 timestamp, e.g. 2025-12-01T18:00:00Z".to_owned())
+            .ok_or_else(|| "Must be an RFC 3339 timestamp, e.g. 2025-12-01T18:00:00Z".to_owned())
     }
 
     pub fn from_datetime(t: DateTime<Utc>) -> Self {
@@ -284,6 +288,9 @@ mod tests {
             "\"2025-12-01T18:00:00.250Z\""
         );
         assert!(Timestamp::parse("tomorrow").is_err());
+        assert!(Timestamp::parse("0000-01-01T00:00:00+01:00").is_err());
+        assert!(Timestamp::parse("9999-12-31T23:00:00-02:00").is_err());
+        assert!(Timestamp::parse("0001-01-01T00:00:00Z").is_ok());
     }
 
     #[test]

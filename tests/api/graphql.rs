@@ -573,3 +573,47 @@ fragment TypeRef on __Type {
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }
 "#;
+
+#[tokio::test]
+async fn a_later_field_of_a_mutation_document_sees_the_list_as_changed() {
+    let app = spawn_app().await;
+    let list = app.list(None, "before").await;
+    let task = app.task(None, &list, json!({"title": "t"})).await;
+    let doc = format!(
+        "mutation {{ a: updateTask(id: \"{task}\", input: {{completed: true}}) {{ list {{ title }} }} \
+         b: updateList(id: \"{list}\", input: {{title: \"after\"}}) {{ id }} \
+         c: updateTask(id: \"{task}\", input: {{completed: false}}) {{ list {{ title }} }} }}"
+    );
+    let (_, body) = app.graphql(None, &doc, json!({})).await;
+    assert_eq!(body["data"]["a"]["list"]["title"], "before", "{body}");
+    assert_eq!(body["data"]["c"]["list"]["title"], "after", "{body}");
+}
+
+#[tokio::test]
+async fn login_finds_emails_with_non_ascii_capitals_and_refuses_huge_passwords() {
+    let app = spawn_app().await;
+    let vars =
+        json!({"i": {"username": "ueni", "email": "Ünï@example.com", "password": "password-123"}});
+    let (_, body) = app.graphql(None, SIGNUP, vars).await;
+    assert_eq!(
+        body["data"]["signup"]["user"]["email"], "ünï@example.com",
+        "{body}"
+    );
+    let res = app
+        .post(
+            "/auth/login",
+            None,
+            json!({"username": "ÜNÏ@example.com", "password": "password-123"}),
+        )
+        .await;
+    expect(res, StatusCode::OK).await;
+    let huge = "p".repeat(5000);
+    let res = app
+        .post(
+            "/auth/login",
+            None,
+            json!({"username": "ueni", "password": huge}),
+        )
+        .await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+}
