@@ -202,7 +202,8 @@ impl Service {
         // Insert only if the list is visible: one statement, no window for a race.
         let done = sqlx::query(&format!(
             "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
-             due_date, created_at) SELECT ?, l.id, ?, ?, ?, ?, ?, ?, ? FROM lists l WHERE l.id = ? AND {VISIBLE}"
+             due_date, created_at, title_key, description_key) \
+             SELECT ?, l.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM lists l WHERE l.id = ? AND {VISIBLE}"
         ))
         .bind(task.id.hyphenated())
         .bind(&task.title)
@@ -212,6 +213,8 @@ impl Service {
         .bind(categories_json(&task.categories)?)
         .bind(task.due_date.map(Timestamp::micros))
         .bind(task.created_at.micros())
+        .bind(task.title.to_lowercase())
+        .bind(description_key(&task))
         .bind(list_id.hyphenated())
         .bind(caller_bind(owner))
         .execute(&mut *self.db().writer().await?)
@@ -275,7 +278,7 @@ impl Service {
         next.updated_at = Some(Timestamp::now());
         sqlx::query(
             "UPDATE tasks SET list_id = ?, title = ?, description = ?, completed = ?, priority = ?, \
-             categories = ?, due_date = ?, updated_at = ? WHERE id = ?",
+             categories = ?, due_date = ?, updated_at = ?, title_key = ?, description_key = ? WHERE id = ?",
         )
         .bind(next.list_id.hyphenated())
         .bind(&next.title)
@@ -285,6 +288,8 @@ impl Service {
         .bind(categories_json(&next.categories)?)
         .bind(next.due_date.map(Timestamp::micros))
         .bind(next.updated_at.map(Timestamp::micros))
+        .bind(next.title.to_lowercase())
+        .bind(description_key(&next))
         .bind(id.hyphenated())
         .execute(&mut *conn)
         .await?;
@@ -429,11 +434,11 @@ fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &TaskQuery) {
         sql.push(" AND t.due_date > ").push_bind(after.micros());
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        // SQLite's lower() folds ASCII only; fold the needle the same way so matching is consistent.
-        let needle = q.to_ascii_lowercase();
-        sql.push(" AND (instr(lower(t.title), ")
-            .push_bind(needle.clone());
-        sql.push(") > 0 OR instr(lower(COALESCE(t.description, '')), ")
+        // Both sides folded by Rust; instr() has no pattern characters to escape.
+        let needle = q.to_lowercase();
+        sql.push(" AND (instr(t.title_key, ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR instr(t.description_key, ")
             .push_bind(needle)
             .push(") > 0)");
     }
@@ -450,9 +455,14 @@ fn order_by(query: &TaskQuery) -> &'static str {
         (DueDate, true) => "(t.due_date IS NULL) ASC, t.due_date DESC, t.created_at ASC, t.id ASC",
         (Priority, false) => "t.priority ASC, t.created_at ASC, t.id ASC",
         (Priority, true) => "t.priority DESC, t.created_at ASC, t.id ASC",
-        (Title, false) => "lower(t.title) ASC, t.title ASC, t.created_at ASC, t.id ASC",
-        (Title, true) => "lower(t.title) DESC, t.title DESC, t.created_at ASC, t.id ASC",
+        (Title, false) => "t.title_key ASC, t.title ASC, t.created_at ASC, t.id ASC",
+        (Title, true) => "t.title_key DESC, t.title DESC, t.created_at ASC, t.id ASC",
     }
+}
+
+/// The description folded for `q` (Rust lowercases all of Unicode; SQLite's lower() only ASCII).
+fn description_key(task: &Task) -> String {
+    task.description.as_deref().unwrap_or("").to_lowercase()
 }
 
 fn categories_json(categories: &[String]) -> AppResult<String> {
