@@ -11,12 +11,20 @@ pub fn to_graphql(err: &AppError) -> async_graphql::Error {
         tracing::error!(%cause, "internal error in a GraphQL resolver");
     }
     let code = err.code();
+    // What REST says in its `Retry-After` header.
+    let retry_after = match err {
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
     let details = err.details().map(|d| {
         Value::from_json(serde_json::to_value(d).unwrap_or_default()).unwrap_or(Value::Null)
     });
     async_graphql::Error::new(err.to_string()).extend_with(move |_, ext| {
         ext.set("code", code);
         ext.set("details", details.clone().unwrap_or(Value::Null));
+        if let Some(secs) = retry_after {
+            ext.set("retryAfter", secs);
+        }
     })
 }
 

@@ -617,3 +617,35 @@ async fn login_finds_emails_with_non_ascii_capitals_and_refuses_huge_passwords()
         .await;
     expect_error(res, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
 }
+
+#[tokio::test]
+async fn graphql_login_shares_the_rate_limit_and_says_when_to_retry() {
+    let app = spawn_app_with(&[
+        ("AUTH_RATE_LIMIT_PER_SECOND", "1"),
+        ("AUTH_RATE_LIMIT_BURST", "2"),
+    ])
+    .await;
+    let login =
+        "mutation { login(input: {username: \"nobody\", password: \"whatever-1\"}) { token } }";
+    for _ in 0..2 {
+        let (_, body) = app.graphql(None, login, json!({})).await;
+        assert_eq!(code(&body), "INVALID_CREDENTIALS");
+    }
+    let (_, body) = app.graphql(None, login, json!({})).await;
+    assert_eq!(code(&body), "RATE_LIMITED", "{body}");
+    assert!(
+        body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    // The same bucket as REST's.
+    let res = app
+        .post(
+            "/auth/login",
+            None,
+            json!({"username": "nobody", "password": "whatever-1"}),
+        )
+        .await;
+    expect_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+}
