@@ -30,11 +30,10 @@ impl UserObject {
     }
     /// The lists this user owns (a user is only reachable by themselves).
     async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ListObject>> {
-        let caller = caller(ctx)?;
-        if caller.user_id() != Some(self.0.id) {
-            return Ok(Vec::new());
-        }
-        let lists = service(ctx)?.lists(caller).await.gql()?;
+        let lists = service(ctx)?
+            .lists_owned_by(caller(ctx)?, self.0.id)
+            .await
+            .gql()?;
         Ok(lists.into_iter().map(ListObject).collect())
     }
 }

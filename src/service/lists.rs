@@ -62,6 +62,15 @@ impl Service {
         lists_from_json(row.try_get(0)?)
     }
 
+    /// The lists `owner` owns, as far as the caller may see them: all of them for that user
+    /// themselves, none for anyone else.
+    pub async fn lists_owned_by(&self, caller: &Caller, owner: Uuid) -> AppResult<Vec<TodoList>> {
+        if self.scope(caller)? != Some(owner) {
+            return Ok(Vec::new());
+        }
+        self.lists(caller).await
+    }
+
     pub async fn create_list(&self, caller: &Caller, input: NewList) -> AppResult<TodoList> {
         let owner_id = self.scope(caller)?;
         let mut problems = Problems::default();
