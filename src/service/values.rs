@@ -34,10 +34,6 @@ impl Timestamp {
             .ok_or_else(|| "Must be an RFC 3339 timestamp, e.g. 2025-12-01T18:00:00Z".to_owned())
     }
 
-    pub fn from_datetime(t: DateTime<Utc>) -> Self {
-        Self(t.timestamp_micros())
-    }
-
     pub fn to_datetime(self) -> DateTime<Utc> {
         DateTime::from_timestamp_micros(self.0).unwrap_or_default()
     }
@@ -145,10 +141,6 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Self::Absent)
-    }
-
     /// Applies this field to a nullable value: absent keeps it, `null` clears it.
     pub fn apply_to(self, target: &mut Option<T>) {
         match self {
