@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::limits::DocumentLimits;
 use super::loaders::Loaders;
 use super::{ClientAddr, GraphQl};
 use crate::app::AppState;
@@ -120,13 +121,27 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     chosen.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
-/// Authenticates, builds the per-request context and runs the operation.
+/// Checks the document's shape, authenticates, builds the per-request context and runs the
+/// operation within its deadline.
 async fn execute(
     gql: &GraphQl,
     headers: &HeaderMap,
     ip: std::net::IpAddr,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> Response {
+    // Before anything else (no SQL, no token lookup): a malformed document is left for the
+    // executor to report.
+    let operation = request.operation_name.clone();
+    if let Ok(doc) = request.parsed_query() {
+        if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
+            let error = ServerError::new(message, None);
+            return respond(
+                gql,
+                headers,
+                async_graphql::Response::from_errors(vec![error]),
+            );
+        }
+    }
     let caller = match caller_from_headers(&gql.svc, headers).await {
         Ok(caller) => caller,
         Err(err) => return request_error(headers, &err),
@@ -137,26 +152,79 @@ async fn execute(
         .data(gql.svc.clone())
         .data(gql.http.clone())
         .data(ClientAddr(ip));
-    let mut response = gql.schema.execute(request).await;
+    // Dropping the future drops the work: resolvers not yet run never start. The same happens
+    // when the client goes away, since the server drops the request's future then.
+    let deadline = gql.limits.deadline;
+    match tokio::time::timeout(deadline, gql.schema.execute(request)).await {
+        Ok(response) => respond(gql, headers, response),
+        Err(_) => {
+            let err = AppError::Timeout {
+                seconds: deadline.as_secs(),
+            };
+            respond(gql, headers, coded_response(err.to_string(), err.code()))
+        }
+    }
+}
+
+/// The HTTP answer for an executed (or refused) operation. The JSON is written into a buffer
+/// that stops at the answer size limit, so an oversized answer is dropped while it is written.
+fn respond(gql: &GraphQl, headers: &HeaderMap, mut response: async_graphql::Response) -> Response {
     for error in &mut response.errors {
-        tag_uncoded(error);
+        tag_uncoded(error, &gql.limits);
+    }
+    let max = gql.limits.max_response_bytes;
+    let mut body = CappedBuffer::new(max);
+    if serde_json::to_writer(&mut body, &response).is_err() {
+        let message = format!(
+            "The answer is larger than {max} bytes and was not sent; ask for fewer items or fields"
+        );
+        let too_large = coded_response(message, AppError::PayloadTooLarge.code());
+        return respond(gql, headers, too_large);
     }
     let failed_request = response.data == async_graphql::Value::Null && response.is_err();
     let (content_type, status) = negotiate(headers, failed_request);
-    let mut http = (status, Json(&response)).into_response();
+    let mut http = (status, body.0).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
     http.headers_mut().extend(response.http_headers);
     http
 }
 
+/// A byte buffer that refuses writes past its capacity.
+struct CappedBuffer(Vec<u8>, usize);
+
+impl CappedBuffer {
+    fn new(max: usize) -> Self {
+        Self(Vec::with_capacity(256), max)
+    }
+}
+
+impl std::io::Write for CappedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > self.1 {
+            return Err(std::io::Error::other("answer size limit"));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A response carrying one error with its contract code.
+fn coded_response(message: String, code: &str) -> async_graphql::Response {
+    let mut error = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", code);
+    error.extensions = Some(ext);
+    async_graphql::Response::from_errors(vec![error])
+}
+
 /// A failure before execution (bad token, database down), as a GraphQL error body.
 fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
-    let mut error = ServerError::new(err.to_string(), None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", err.code());
-    error.extensions = Some(ext);
-    let body = async_graphql::Response::from_errors(vec![error]);
+    let body = coded_response(err.to_string(), err.code());
     let status = crate::rest::error::status_of(err);
     let (content_type, _) = negotiate(headers, true);
     let mut response = (status, Json(body)).into_response();
@@ -172,13 +240,17 @@ fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
 }
 
 /// Errors async-graphql raises itself (syntax, unknown fields, wrong argument types, depth and
-/// complexity limits) get the contract's VALIDATION_ERROR code.
-fn tag_uncoded(error: &mut ServerError) {
+/// complexity limits) get the contract's VALIDATION_ERROR code, and the complexity refusal says
+/// how to mend the document.
+fn tag_uncoded(error: &mut ServerError, limits: &DocumentLimits) {
     let ext = error
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
     if ext.get("code").is_none() {
         ext.set("code", "VALIDATION_ERROR");
+    }
+    if error.message == "Query is too complex." {
+        error.message = limits.complexity_message();
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod error;
 mod http;
+mod limits;
 mod lists;
 mod loaders;
 mod scalars;
@@ -41,6 +42,7 @@ pub struct GraphQl {
     schema: TodoSchema,
     svc: Service,
     http: HttpSettings,
+    limits: limits::DocumentLimits,
 }
 
 impl GraphQl {
@@ -60,6 +62,7 @@ impl GraphQl {
                 cookie_secure: config.cookie_secure,
                 trust_proxy_headers: config.trust_proxy_headers,
             },
+            limits: limits::DocumentLimits::new(config),
         }
     }
 }

@@ -6,6 +6,7 @@ mod docker;
 mod durability;
 mod errors;
 mod graphql;
+mod graphql_limits;
 mod helpers;
 mod ownership;
 mod playground;
