@@ -2,7 +2,6 @@
 //! playground for browsers. Auth uses the same token lookup as REST.
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -11,8 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::limits::DocumentLimits;
+use super::answer::{self, Answer};
 use super::loaders::Loaders;
+use super::runner;
 use super::{ClientAddr, GraphQl};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -122,7 +122,7 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// Checks the document's shape, authenticates, builds the per-request context and runs the
-/// operation within its deadline.
+/// operation on the GraphQL threads within its deadline.
 async fn execute(
     gql: &GraphQl,
     headers: &HeaderMap,
@@ -134,12 +134,8 @@ async fn execute(
     let operation = request.operation_name.clone();
     if let Ok(doc) = request.parsed_query() {
         if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
-            let error = ServerError::new(message, None);
-            return respond(
-                gql,
-                headers,
-                async_graphql::Response::from_errors(vec![error]),
-            );
+            let refused = answer::coded(message, "VALIDATION_ERROR");
+            return respond(headers, answer::encode(refused, &gql.limits));
         }
     }
     let caller = match caller_from_headers(&gql.svc, headers).await {
@@ -152,79 +148,30 @@ async fn execute(
         .data(gql.svc.clone())
         .data(gql.http.clone())
         .data(ClientAddr(ip));
-    // Dropping the future drops the work: resolvers not yet run never start. The same happens
-    // when the client goes away, since the server drops the request's future then.
-    let deadline = gql.limits.deadline;
-    match tokio::time::timeout(deadline, gql.schema.execute(request)).await {
-        Ok(response) => respond(gql, headers, response),
-        Err(_) => {
-            let err = AppError::Timeout {
-                seconds: deadline.as_secs(),
-            };
-            respond(gql, headers, coded_response(err.to_string(), err.code()))
-        }
+    let (schema, limits) = (gql.schema.clone(), gql.limits);
+    let work = async move { answer::encode(schema.execute(request).await, &limits) };
+    match runner::run(limits.deadline, work).await {
+        Ok(answer) => respond(headers, answer),
+        Err(err) => respond(
+            headers,
+            answer::encode(answer::coded(err.to_string(), err.code()), &limits),
+        ),
     }
 }
 
-/// The HTTP answer for an executed (or refused) operation. The JSON is written into a buffer
-/// that stops at the answer size limit, so an oversized answer is dropped while it is written.
-fn respond(gql: &GraphQl, headers: &HeaderMap, mut response: async_graphql::Response) -> Response {
-    for error in &mut response.errors {
-        tag_uncoded(error, &gql.limits);
-    }
-    let max = gql.limits.max_response_bytes;
-    let mut body = CappedBuffer::new(max);
-    if serde_json::to_writer(&mut body, &response).is_err() {
-        let message = format!(
-            "The answer is larger than {max} bytes and was not sent; ask for fewer items or fields"
-        );
-        let too_large = coded_response(message, AppError::PayloadTooLarge.code());
-        return respond(gql, headers, too_large);
-    }
-    let failed_request = response.data == async_graphql::Value::Null && response.is_err();
-    let (content_type, status) = negotiate(headers, failed_request);
-    let mut http = (status, body.0).into_response();
+/// The HTTP response for an encoded answer.
+fn respond(headers: &HeaderMap, answer: Answer) -> Response {
+    let (content_type, status) = negotiate(headers, answer.failed_request);
+    let mut http = (status, answer.body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
-    http.headers_mut().extend(response.http_headers);
+    http.headers_mut().extend(answer.headers);
     http
-}
-
-/// A byte buffer that refuses writes past its capacity.
-struct CappedBuffer(Vec<u8>, usize);
-
-impl CappedBuffer {
-    fn new(max: usize) -> Self {
-        Self(Vec::with_capacity(256), max)
-    }
-}
-
-impl std::io::Write for CappedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.0.len() + bytes.len() > self.1 {
-            return Err(std::io::Error::other("answer size limit"));
-        }
-        self.0.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A response carrying one error with its contract code.
-fn coded_response(message: String, code: &str) -> async_graphql::Response {
-    let mut error = ServerError::new(message, None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code);
-    error.extensions = Some(ext);
-    async_graphql::Response::from_errors(vec![error])
 }
 
 /// A failure before execution (bad token, database down), as a GraphQL error body.
 fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
-    let body = coded_response(err.to_string(), err.code());
+    let body = answer::coded(err.to_string(), err.code());
     let status = crate::rest::error::status_of(err);
     let (content_type, _) = negotiate(headers, true);
     let mut response = (status, Json(body)).into_response();
@@ -237,21 +184,6 @@ fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
-}
-
-/// Errors async-graphql raises itself (syntax, unknown fields, wrong argument types, depth and
-/// complexity limits) get the contract's VALIDATION_ERROR code, and the complexity refusal says
-/// how to mend the document.
-fn tag_uncoded(error: &mut ServerError, limits: &DocumentLimits) {
-    let ext = error
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default);
-    if ext.get("code").is_none() {
-        ext.set("code", "VALIDATION_ERROR");
-    }
-    if error.message == "Query is too complex." {
-        error.message = limits.complexity_message();
-    }
 }
 
 /// `application/graphql-response+json` when the client accepts it (then a request that could

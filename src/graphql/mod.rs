@@ -1,11 +1,13 @@
 //! The GraphQL face (`/graphql`): the schema of API.md section 5 over the same service calls as
 //! REST, per-request dataloaders, query limits, and GraphQL over HTTP (POST JSON, GET queries).
 
+mod answer;
 mod error;
 mod http;
 mod limits;
 mod lists;
 mod loaders;
+mod runner;
 mod scalars;
 mod tasks;
 mod users;
@@ -55,6 +57,7 @@ impl GraphQl {
         if !config.graphql_introspection {
             builder = builder.disable_introspection();
         }
+        runner::start();
         Self {
             schema: builder.finish(),
             svc,

@@ -7,6 +7,7 @@ mod durability;
 mod errors;
 mod graphql;
 mod graphql_limits;
+mod graphql_load;
 mod helpers;
 mod ownership;
 mod playground;
