@@ -42,12 +42,23 @@ struct Problem {
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     emit_rustc_version();
+    emit_test_backends();
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir =
         PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("playground");
     fs::create_dir_all(&out_dir).expect("cannot create $OUT_DIR/playground");
     build_playground(&manifest_dir.join("playground"), &out_dir);
+}
+
+/// `cfg(postgres_tests)` when `TEST_DATABASE_URL` is set: the end-to-end tests are then compiled
+/// for PostgreSQL as well as SQLite (see `tests/api/main.rs`).
+fn emit_test_backends() {
+    println!("cargo:rustc-check-cfg=cfg(postgres_tests)");
+    println!("cargo:rerun-if-env-changed=TEST_DATABASE_URL");
+    if env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.trim().is_empty()) {
+        println!("cargo:rustc-cfg=postgres_tests");
+    }
 }
 
 /// `TODO_API_RUSTC_VERSION`: the bare version number of the compiler, e.g. `1.95.0`.

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 #[tokio::test]
 async fn unknown_routes_are_404_in_the_error_format() {

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 const SIGNUP: &str = "mutation($i: SignupInput!) { signup(input: $i) { token user { id username email createdAt updatedAt } } }";
 const LIST_FIELDS: &str = "id title description ownerId createdAt updatedAt";

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sqlx::{Connection, SqliteConnection};
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// The document GraphiQL sends to load the schema.
 const INTROSPECTION: &str = include_str!("fixtures/introspection.graphql");
@@ -183,12 +182,7 @@ fn slow_signups() -> String {
 const SLOW_HASH: &[(&str, &str)] = &[("ARGON2_MEMORY_KIB", "32768"), ("ARGON2_ITERATIONS", "4")];
 
 async fn users_in(app: &TestApp) -> i64 {
-    let url = format!("sqlite://{}?mode=ro", app.db_path().display());
-    let mut conn = SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
+    app.db().count("users").await
 }
 
 /// Waits until the user count has held still for a second, and returns it.

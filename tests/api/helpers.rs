@@ -1,4 +1,6 @@
-//! A real server per test: fresh temporary SQLite file, random port, real HTTP via reqwest.
+//! A real server per test on a fresh database (a temporary SQLite file, or a PostgreSQL schema
+//! of its own, dropped afterwards), on a random port, over real HTTP via reqwest. The backend is
+//! the enclosing module's `BACKEND`: the same tests are compiled once for each.
 
 use std::collections::HashMap;
 
@@ -10,13 +12,122 @@ use todo_api::service::Service;
 /// The secret test servers sign with, so token attacks can forge tokens deliberately.
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
+pub use super::BACKEND;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub struct TestApp {
     /// e.g. `http://127.0.0.1:41234`
     pub base: String,
     pub client: Client,
     pub svc: Service,
-    _dir: tempfile::TempDir,
+    db: TestDb,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// A test's own database: a folder for the SQLite file, and on PostgreSQL a schema in the
+/// database of `TEST_DATABASE_URL`, dropped with this value.
+pub struct TestDb {
+    dir: tempfile::TempDir,
+    schema: Option<PgSchema>,
+}
+
+struct PgSchema {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgSchema::create().await),
+        };
+        Self { dir, schema }
+    }
+
+    /// The `DATABASE_URL` the service is started with.
+    pub fn url(&self) -> String {
+        match &self.schema {
+            None => format!("sqlite://{}", self.dir.path().join("todo.db").display()),
+            Some(schema) => schema.url(),
+        }
+    }
+
+    /// The number of rows in `table`, read under the service.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Connection;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.schema {
+            None => {
+                let url = format!("{}?mode=ro", self.url());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+            Some(schema) => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url()).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+}
+
+impl PgSchema {
+    async fn create() -> Self {
+        use sqlx::Connection;
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .expect("PostgreSQL tests need TEST_DATABASE_URL (they are compiled only with it)");
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is unreachable: {e}"));
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create the test's schema");
+        Self { admin_url, name }
+    }
+
+    /// The admin URL with this schema first (and only) on the search path.
+    fn url(&self) -> String {
+        let joiner = if self.admin_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{joiner}options=-c%20search_path%3D{}",
+            self.admin_url, self.name
+        )
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop may run inside a runtime, which cannot block: a thread of its own does the work.
+        let dropped = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&url).await?;
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .map(drop)
+            })
+        });
+        let _ = dropped.join();
+    }
 }
 
 /// Cheap Argon2 and no rate limit, unless a test asks otherwise.
@@ -32,21 +143,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    spawn_on(dir, overrides).await
+    spawn_on(TestDb::new(BACKEND).await, overrides).await
 }
 
-/// Starts a server on the database of `dir` (used to restart on the same file).
-pub async fn spawn_on(dir: tempfile::TempDir, overrides: &[(&str, &str)]) -> TestApp {
-    let db_path = dir.path().join("todo.db");
+/// Starts a server on `db` (used to restart on the same database).
+pub async fn spawn_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = DEFAULTS
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    env.insert(
-        "DATABASE_URL".into(),
-        format!("sqlite://{}", db_path.display()),
-    );
+    env.insert("DATABASE_URL".into(), db.url());
     for (k, v) in overrides {
         env.insert(k.to_string(), v.to_string());
     }
@@ -63,26 +169,26 @@ pub async fn spawn_on(dir: tempfile::TempDir, overrides: &[(&str, &str)]) -> Tes
         base,
         client: Client::new(),
         svc,
-        _dir: dir,
+        db,
         server,
     }
 }
 
 impl TestApp {
-    /// The SQLite file the server writes, for tests that look under the service.
-    pub fn db_path(&self) -> std::path::PathBuf {
-        self._dir.path().join("todo.db")
+    /// The test's database, for tests that look under the service.
+    pub fn db(&self) -> &TestDb {
+        &self.db
     }
 
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{}", self.base, path)
     }
 
-    /// Stops the server and hands back the database folder, to start again on it.
-    pub async fn stop(self) -> tempfile::TempDir {
+    /// Stops the server and hands back its database, to start again on it.
+    pub async fn stop(self) -> TestDb {
         self.server.abort();
         self.svc.close().await;
-        self._dir
+        self.db
     }
 
     /// A request to `/api/v1{path}` with an optional bearer token and JSON body.

@@ -1,18 +1,70 @@
-//! All end-to-end tests in one binary (one link step): a real server per test on a temporary
-//! SQLite file, driven over real HTTP.
+//! All end-to-end tests in one binary (one link step): a real server per test on a database of
+//! its own, driven over real HTTP.
+//!
+//! The behaviour tests are compiled once per backend: `sqlite::...` always, `postgres::...` when
+//! `TEST_DATABASE_URL` names a PostgreSQL server at build time (each test then gets a schema of
+//! its own there). The tests of the binary itself, of the nginx config and of the browser pages
+//! run once, on SQLite; the load test of the binary is a test binary of its own
+//! (`tests/graphql_load.rs`).
+
+// Each behaviour file is compiled once per backend, on purpose.
+#![allow(clippy::duplicate_mod)]
 
 mod binary;
 mod docker;
-mod durability;
-mod errors;
-mod graphql;
-mod graphql_limits;
-mod graphql_load;
+#[allow(dead_code)]
 mod helpers;
-mod ownership;
 mod playground;
-mod querying;
-mod schema;
-mod spec_examples;
-mod tokens;
-mod validation;
+mod process;
+
+/// The backend of the tests outside the two trees below.
+pub const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
+
+/// Declares the behaviour tests in a module whose `BACKEND` is given.
+macro_rules! behaviour_tests {
+    ($backend:ident) => {
+        pub const BACKEND: helpers::Backend = helpers::Backend::$backend;
+        #[path = "helpers.rs"]
+        #[allow(dead_code)]
+        pub mod helpers;
+
+        #[path = "durability.rs"]
+        mod durability;
+        #[path = "errors.rs"]
+        mod errors;
+        #[path = "graphql.rs"]
+        mod graphql;
+        #[path = "graphql_limits.rs"]
+        mod graphql_limits;
+        #[path = "ownership.rs"]
+        mod ownership;
+        #[path = "querying.rs"]
+        mod querying;
+        #[path = "schema.rs"]
+        mod schema;
+        #[path = "spec_examples.rs"]
+        mod spec_examples;
+        #[path = "tokens.rs"]
+        mod tokens;
+        #[path = "validation.rs"]
+        mod validation;
+    };
+}
+
+// `#[path = "."]`: the files of these inline modules are found beside this one.
+#[path = "."]
+mod sqlite {
+    behaviour_tests!(Sqlite);
+}
+
+#[cfg(postgres_tests)]
+#[path = "."]
+mod postgres {
+    behaviour_tests!(Postgres);
+}
+
+/// Stands in for the PostgreSQL tree when it is not compiled, so that every run says so.
+#[cfg(not(postgres_tests))]
+#[test]
+#[ignore = "PostgreSQL tests skipped: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"]
+fn postgresql_tests_skipped() {}

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 struct World {
     app: TestApp,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn titles(app: &TestApp, list: &str, query: &str) -> (Vec<String>, String) {
     let res = app.get(&format!("/lists/{list}/tasks{query}"), None).await;

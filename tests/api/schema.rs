@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql");
 

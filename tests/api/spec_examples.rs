@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 #[tokio::test]
 async fn every_curl_example_of_the_design_document_works_as_shown() {

@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())

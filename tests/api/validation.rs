@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn rejected(app: &TestApp, path: &str, body: Value, field: &str) -> String {
     let res = app.post(path, None, body.clone()).await;

@@ -7,6 +7,7 @@ mod tasks;
 mod users;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -15,7 +16,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::records::Timestamp;
 
 /// The visibility rule for a list aliased `l`, with the caller's id as the given parameter
@@ -30,6 +31,8 @@ pub struct PgStore {
     /// The health check's connection, replaced when it breaks: it answers whether the database
     /// does, however busy the pool is.
     probe: Mutex<Option<PgConnection>>,
+    /// Set by `close`: the probe then stays closed too.
+    closed: AtomicBool,
 }
 
 /// How long a request waits for a pooled connection before it is answered with 503.
@@ -48,12 +51,16 @@ impl PgStore {
             pool,
             options,
             probe: Mutex::new(None),
+            closed: AtomicBool::new(false),
         })
     }
 
     /// `SELECT 1` on the probe connection, reconnecting once when it is gone.
     pub async fn ping(&self) -> AppResult<()> {
         let mut probe = self.probe.lock().await;
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(AppError::Unavailable);
+        }
         if let Some(conn) = probe.as_mut() {
             if sqlx::query("SELECT 1").execute(&mut *conn).await.is_ok() {
                 return Ok(());
@@ -67,6 +74,7 @@ impl PgStore {
     }
 
     pub async fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
         self.pool.close().await;
         if let Some(conn) = self.probe.lock().await.take() {
             let _ = conn.close().await;
