@@ -14,6 +14,8 @@ mod binary;
 mod docker;
 #[allow(dead_code)]
 mod helpers;
+#[cfg(postgres_tests)]
+mod instances;
 mod playground;
 mod process;
 
