@@ -5,14 +5,7 @@
 //! Without `/usr/sbin/nginx` the tests are skipped, unless `TODO_API_REQUIRE_NGINX=1`, which turns
 //! the skip into a failure (for CI).
 
-use std::{
-    fs,
-    net::{TcpListener, TcpStream as StdTcpStream},
-    os::unix::fs::{MetadataExt, PermissionsExt},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::{fs, os::unix::fs::MetadataExt, process::Command, time::Duration};
 
 use reqwest::{header, Response, StatusCode};
 use serde_json::{json, Value};
@@ -22,12 +15,10 @@ use tokio::{
 };
 
 use crate::helpers::{expect, expect_error, spawn_app_with, TestApp};
-
-const NGINX: &str = "/usr/sbin/nginx";
-const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/nginx.conf");
-const NEEDS_NGINX: &str = "docker/nginx.conf test needs nginx (apt-get install nginx-light)";
-/// The upstream line of the shipped file: the `app` service of docker-compose.yml.
-const UPSTREAM: &str = "server app:8000;";
+use crate::nginx::{
+    free_port, nginx_installed, replace_once, shipped, temp_dir, without_user, Nginx, NGINX,
+    UPSTREAM,
+};
 
 const RATE_LIMITED: &str = r#"{"error":"Too many requests","code":"RATE_LIMITED","details":null}"#;
 const TOO_LARGE: &str =
@@ -83,7 +74,7 @@ async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
         ("AUTH_RATE_LIMIT_PER_SECOND", "0"),
     ])
     .await;
-    let nginx = Nginx::start(app.base.trim_start_matches("http://")).await;
+    let nginx = Nginx::start(&[app.base.trim_start_matches("http://").to_owned()]).await;
     let edge = Edge {
         app: &app,
         base: &nginx.base,
@@ -227,7 +218,7 @@ async fn nginx_answers_the_contracts_503_when_the_app_is_down() {
         return;
     }
     // A port nobody listens on.
-    let nginx = Nginx::start(&format!("127.0.0.1:{}", free_port())).await;
+    let nginx = Nginx::start(&[format!("127.0.0.1:{}", free_port())]).await;
 
     for path in ["/api/v1/health", "/graphql"] {
         let res = reqwest::get(format!("{}{path}", nginx.base))
@@ -235,181 +226,6 @@ async fn nginx_answers_the_contracts_503_when_the_app_is_down() {
             .expect("nginx answers");
         assert_eq!(res.headers()[header::RETRY_AFTER], "5");
         assert_json_error(res, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).await;
-    }
-}
-
-/// True when nginx is installed; otherwise says why the test is skipped (or fails, under
-/// `TODO_API_REQUIRE_NGINX=1`).
-fn nginx_installed() -> bool {
-    if Path::new(NGINX).exists() {
-        return true;
-    }
-    let required = std::env::var("TODO_API_REQUIRE_NGINX").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "TODO_API_REQUIRE_NGINX=1 but {NGINX} is missing: {NEEDS_NGINX}"
-    );
-    eprintln!("SKIPPED: {NEEDS_NGINX}");
-    false
-}
-
-fn shipped() -> String {
-    fs::read_to_string(SHIPPED).expect("docker/nginx.conf exists")
-}
-
-/// Replaces the one occurrence of `from`: a shipped file that no longer has it exactly once
-/// fails the test instead of being tested half-rewritten.
-fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "docker/nginx.conf should contain `{from}` exactly once"
-    );
-    text.replacen(from, to, 1)
-}
-
-/// Without the `user` directive: the nginx image has a `nginx` user, this machine need not.
-fn without_user(text: &str) -> String {
-    text.lines()
-        .filter(|line| !line.trim_start().starts_with("user "))
-        .map(|line| format!("{line}\n"))
-        .collect()
-}
-
-/// The shipped config for a local run: upstream `upstream`, listening on 127.0.0.1:`port`,
-/// writing its pid, logs and temporary files into `dir`. Nothing else changes.
-fn local_config(upstream: &str, port: u16, dir: &Path) -> String {
-    let d = dir.display();
-    let temp_paths = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
-        .map(|kind| format!("    {kind}_temp_path {d}/{kind};\n"))
-        .concat();
-    [
-        (UPSTREAM, format!("server {upstream};")),
-        (
-            "listen 80 default_server;",
-            format!("listen 127.0.0.1:{port} default_server;"),
-        ),
-        ("pid /run/nginx.pid;", format!("pid {d}/nginx.pid;")),
-        (
-            "error_log /var/log/nginx/error.log",
-            format!("error_log {d}/error.log"),
-        ),
-        (
-            "access_log /var/log/nginx/access.log",
-            format!("access_log {d}/access.log"),
-        ),
-        ("\nhttp {\n", format!("\nhttp {{\n{temp_paths}")),
-    ]
-    .iter()
-    .fold(without_user(&shipped()), |conf, (from, to)| {
-        replace_once(&conf, from, to)
-    })
-}
-
-/// A port free right now (nobody listens on it once this returns).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-fn temp_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // Run as root, nginx's workers drop to `nobody` and create their temp dirs in here.
-    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
-    dir
-}
-
-/// A local nginx on the rewritten docker/nginx.conf; stopped on drop.
-struct Nginx {
-    base: String,
-    conf: PathBuf,
-    dir: tempfile::TempDir,
-    child: Child,
-}
-
-impl Nginx {
-    async fn start(upstream: &str) -> Nginx {
-        // Another process may take the free port before nginx binds it: then try another.
-        for attempt in 1..=3 {
-            let dir = temp_dir();
-            let port = free_port();
-            let conf = dir.path().join("nginx.conf");
-            fs::write(&conf, local_config(upstream, port, dir.path())).expect("write config");
-            let child = Command::new(NGINX)
-                .arg("-p")
-                .arg(dir.path())
-                .arg("-c")
-                .arg(&conf)
-                .args(["-g", "daemon off;"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start nginx");
-            let mut nginx = Nginx {
-                base: format!("http://127.0.0.1:{port}"),
-                conf,
-                dir,
-                child,
-            };
-            if nginx.wait_until_listening(port).await {
-                return nginx;
-            }
-            let log = fs::read_to_string(nginx.dir.path().join("error.log")).unwrap_or_default();
-            assert!(
-                attempt < 3 && log.contains("Address already in use"),
-                "nginx did not start on docker/nginx.conf:\n{log}"
-            );
-        }
-        unreachable!("the loop returns or panics")
-    }
-
-    /// True once nginx accepts connections on `port`; false if it exited first.
-    async fn wait_until_listening(&mut self, port: u16) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if self.child.try_wait().expect("nginx status").is_some() {
-                return false;
-            }
-            // nginx writes its pid once it has bound its port.
-            let pid = fs::read_to_string(self.dir.path().join("nginx.pid")).unwrap_or_default();
-            if pid.trim() == self.child.id().to_string()
-                && StdTcpStream::connect(("127.0.0.1", port)).is_ok()
-            {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("nginx did not listen on port {port} within 10 s");
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_some() {
-            return;
-        }
-        // A graceful stop takes the worker processes down too (SIGKILL would orphan them).
-        let _ = Command::new(NGINX)
-            .arg("-p")
-            .arg(self.dir.path())
-            .arg("-c")
-            .arg(&self.conf)
-            .args(["-s", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -9,10 +9,15 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{Backend, TestDb, JWT_SECRET};
+use crate::nginx::{nginx_installed, Nginx};
 use crate::process::{start, Server};
 
 /// Two instances on a fresh schema of their own (the same secret, so tokens work on both).
 async fn two_instances() -> (TestDb, Server, Server) {
+    two_instances_logging("error").await
+}
+
+async fn two_instances_logging(log: &str) -> (TestDb, Server, Server) {
     let db = TestDb::new(Backend::Postgres).await;
     let url = db.url();
     let env = [
@@ -21,7 +26,7 @@ async fn two_instances() -> (TestDb, Server, Server) {
         ("ARGON2_MEMORY_KIB", "64"),
         ("ARGON2_ITERATIONS", "1"),
         ("AUTH_RATE_LIMIT_PER_SECOND", "0"),
-        ("RUST_LOG", "error"),
+        ("RUST_LOG", log),
     ];
     let dir = tempfile::tempdir().unwrap();
     let a = start(dir.path(), &env).await;
@@ -264,4 +269,42 @@ async fn killing_one_instance_loses_no_acknowledged_write_and_the_other_keeps_se
         acknowledged.len(),
         stored.len()
     );
+}
+
+/// Kills the instance and counts the requests it logged (one line each at `tower_http=info`).
+fn kill_and_count_requests(server: &mut Server) -> usize {
+    use std::io::Read;
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let mut log = String::new();
+    if let Some(mut stderr) = server.child.stderr.take() {
+        let _ = stderr.read_to_string(&mut log);
+    }
+    log.matches("finished processing request").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_spreads_requests_over_both_instances_and_routes_around_a_dead_one() {
+    if !nginx_installed() {
+        return;
+    }
+    let (_db, mut a, mut b) = two_instances_logging("tower_http=info").await;
+    let addr = |s: &Server| s.base.trim_start_matches("http://").to_owned();
+    let nginx = Nginx::start(&[addr(&a), addr(&b)]).await;
+    let client = Client::new();
+    let health = format!("{}/api/v1/health", nginx.base);
+    // Under the edge limit (a burst of 20, then 10 a second).
+    for _ in 0..16 {
+        let res = client.get(&health).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let on_a = kill_and_count_requests(&mut a);
+    for i in 0..16 {
+        let res = client.get(&health).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "request {i} after A died");
+    }
+    let on_b = kill_and_count_requests(&mut b);
+    println!("through nginx: {on_a} requests reached A, {on_b} reached B");
+    assert!(on_a >= 4 && on_b >= 4 + 16, "A: {on_a}, B: {on_b}");
 }

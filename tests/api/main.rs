@@ -16,6 +16,7 @@ mod docker;
 mod helpers;
 #[cfg(postgres_tests)]
 mod instances;
+mod nginx;
 mod playground;
 mod process;
 
