@@ -2,8 +2,8 @@
 //! (`owner`, `None` for anonymous) through [`VISIBLE`].
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use serde::Deserialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteExecutor};
 use uuid::Uuid;
@@ -16,35 +16,46 @@ use crate::records::{ListPage, Page, Timestamp, TodoList};
 /// unowned lists are visible to everyone, owned ones only to their owner.
 pub(super) const VISIBLE: &str = "(l.owner_id IS NULL OR l.owner_id = ?)";
 
-/// A list row as one JSON object, for reads of many rows in one value (see [`ListJson`]):
-/// rows cross from SQLite's worker thread one by one, and one value is one hand-off.
-const JSON_ROW: &str = "json_object('id', l.id, 'title', l.title, 'description', l.description, \
-     'owner_id', l.owner_id, 'created_at', l.created_at, 'updated_at', l.updated_at)";
+json_row! {
+    /// A list row as one JSON array, for reads of many rows in one value: rows cross from
+    /// SQLite's worker thread one by one, and one value is one hand-off.
+    struct ListJson as JSON_ROW {
+        id: Uuid = "l.id",
+        title: String = "l.title",
+        description: Option<String> = "l.description",
+        owner_id: Option<Uuid> = "l.owner_id",
+        created_at: i64 = "l.created_at",
+        updated_at: Option<i64> = "l.updated_at",
+    }
+}
 
 const COLUMNS: &str = "l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at";
 
 // The count and the page in one row. Both bind the owner as ?1 (NULL for anonymous) so one call
 // site serves both; ?2 and ?3 are the page.
-const LISTS_OWNED: &str = "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id = ?1) AS total, \
-     (SELECT json_group_array(json_object('id', l.id, 'title', l.title, 'description', \
-     l.description, 'owner_id', l.owner_id, 'created_at', l.created_at, 'updated_at', \
-     l.updated_at) ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l WHERE l.owner_id = ?1 \
-     ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page";
-const LISTS_UNOWNED: &str = "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id IS NULL \
-     AND ?1 IS NULL) AS total, (SELECT json_group_array(json_object('id', l.id, 'title', l.title, \
-     'description', l.description, 'owner_id', l.owner_id, 'created_at', l.created_at, \
-     'updated_at', l.updated_at) ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l \
-     WHERE l.owner_id IS NULL AND ?1 IS NULL ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) \
-     AS page";
+static LISTS_OWNED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id = ?1) AS total, \
+         (SELECT json_group_array({JSON_ROW} ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l \
+         WHERE l.owner_id = ?1 ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page"
+    )
+});
+static LISTS_UNOWNED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id IS NULL AND ?1 IS NULL) AS total, \
+         (SELECT json_group_array({JSON_ROW} ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l \
+         WHERE l.owner_id IS NULL AND ?1 IS NULL ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page"
+    )
+});
 
 impl SqliteStore {
     /// A page of the owner's lists (or of the unowned ones for `None`), oldest first.
     pub async fn lists(&self, owner: Option<Uuid>, page: Page) -> AppResult<ListPage> {
         let query = match owner {
-            Some(_) => LISTS_OWNED,
-            None => LISTS_UNOWNED,
+            Some(_) => &LISTS_OWNED,
+            None => &LISTS_UNOWNED,
         };
-        let row = sqlx::query(query)
+        let row = sqlx::query(query.as_str())
             .bind(id_text(owner))
             .bind(page.limit)
             .bind(page.offset)
@@ -149,17 +160,6 @@ pub(super) async fn find_list<'e>(
     .fetch_optional(executor)
     .await?;
     row.as_ref().map(list_from_row).transpose()
-}
-
-/// A list as [`JSON_ROW`] encodes it.
-#[derive(Deserialize)]
-struct ListJson {
-    id: Uuid,
-    title: String,
-    description: Option<String>,
-    owner_id: Option<Uuid>,
-    created_at: i64,
-    updated_at: Option<i64>,
 }
 
 fn lists_from_json(raw: &str) -> AppResult<Vec<TodoList>> {

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 use uuid::Uuid;
@@ -13,12 +12,21 @@ use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{fold, Priority, Task, TaskPage, TaskQuery, TaskSort, Timestamp};
 
-/// A task row as one JSON object, for reads that return many rows as one value (see
-/// [`TaskJson`]).
-const JSON_ROW: &str = "json_object('id', t.id, 'list_id', t.list_id, 'title', t.title, \
-     'description', t.description, 'completed', t.completed, 'priority', t.priority, \
-     'categories', json(t.categories), 'due_date', t.due_date, 'created_at', t.created_at, \
-     'updated_at', t.updated_at)";
+json_row! {
+    /// A task row as one JSON array, for reads that return many rows as one value.
+    struct TaskJson as JSON_ROW {
+        id: Uuid = "t.id",
+        list_id: Uuid = "t.list_id",
+        title: String = "t.title",
+        description: Option<String> = "t.description",
+        completed: u8 = "t.completed",
+        priority: i16 = "t.priority",
+        categories: Vec<String> = "json(t.categories)",
+        due_date: Option<i64> = "t.due_date",
+        created_at: i64 = "t.created_at",
+        updated_at: Option<i64> = "t.updated_at",
+    }
+}
 
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
@@ -263,21 +271,6 @@ fn order_by(query: &TaskQuery) -> &'static str {
 
 fn categories_json(categories: &[String]) -> AppResult<String> {
     serde_json::to_string(categories).map_err(AppError::internal)
-}
-
-/// A task as [`JSON_ROW`] encodes it.
-#[derive(Deserialize)]
-struct TaskJson {
-    id: Uuid,
-    list_id: Uuid,
-    title: String,
-    description: Option<String>,
-    completed: u8,
-    priority: i16,
-    categories: Vec<String>,
-    due_date: Option<i64>,
-    created_at: i64,
-    updated_at: Option<i64>,
 }
 
 fn tasks_from_json(raw: &str) -> AppResult<Vec<Task>> {
