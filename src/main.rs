@@ -5,13 +5,20 @@ use std::time::Duration;
 
 use todo_api::app::{self, StartError};
 use todo_api::config::Config;
-use todo_api::{graphql, server};
+use todo_api::{graphql, rest, server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("print-schema") {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
+    match std::env::args().nth(1).as_deref() {
+        Some("print-schema") => {
+            print!("{}", graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some("print-openapi") => {
+            print!("{}", rest::openapi::json());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     server::init_tracing();
     match run().await {

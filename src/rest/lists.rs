@@ -6,6 +6,8 @@ use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
 use super::extract::{ApiJson, ResourceId};
+use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors, QueryErrors};
+use super::schemas;
 use crate::error::AppError;
 use crate::service::lists::{ListPatch, NewList, TodoList};
 use crate::service::{Caller, Service};
@@ -30,6 +32,17 @@ impl FromJsonBody for ListPatch {
 }
 
 /// GET /api/v1/lists
+#[utoipa::path(
+    get, path = "/api/v1/lists", tag = "lists", operation_id = "listLists",
+    summary = "The caller's lists (anonymous: the unowned ones)",
+    params(schemas::ListsQuery),
+    responses(
+        (status = 200, description = "The lists visible to the caller, in `createdAt` order", body = [TodoList],
+         headers(("X-Total-Count" = i64, description = "The number of lists before paging"))),
+        AuthErrors, QueryErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn index(
     State(svc): State<Service>,
     caller: Caller,
@@ -38,6 +51,16 @@ pub async fn index(
 }
 
 /// POST /api/v1/lists
+#[utoipa::path(
+    post, path = "/api/v1/lists", tag = "lists", operation_id = "createList",
+    summary = "Create a list (owned by the caller, or shared when anonymous)",
+    request_body = schemas::NewListBody,
+    responses(
+        (status = 201, description = "The new list", body = TodoList),
+        AuthErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn create(
     State(svc): State<Service>,
     caller: Caller,
@@ -50,6 +73,16 @@ pub async fn create(
 }
 
 /// GET /api/v1/lists/{id}
+#[utoipa::path(
+    get, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "getList",
+    summary = "A list by id",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    responses(
+        (status = 200, description = "The list", body = TodoList),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn show(
     State(svc): State<Service>,
     caller: Caller,
@@ -59,6 +92,17 @@ pub async fn show(
 }
 
 /// PATCH /api/v1/lists/{id}
+#[utoipa::path(
+    patch, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "updateList",
+    summary = "Change a list (absent fields unchanged, `null` clears `description`)",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    request_body = schemas::ListPatchBody,
+    responses(
+        (status = 200, description = "The list as changed", body = TodoList),
+        AuthErrors, IdErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn update(
     State(svc): State<Service>,
     caller: Caller,
@@ -69,6 +113,16 @@ pub async fn update(
 }
 
 /// DELETE /api/v1/lists/{id}
+#[utoipa::path(
+    delete, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "deleteList",
+    summary = "Delete a list and its tasks",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    responses(
+        (status = 204, description = "Deleted, with its tasks"),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn delete(
     State(svc): State<Service>,
     caller: Caller,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sql::{caller_bind, json_ids, opt_uuid_column, uuid_column, VISIBLE};
@@ -12,14 +13,19 @@ use super::values::{self, Patch, Timestamp};
 use super::{Caller, Service};
 use crate::error::{AppError, AppResult, Problems};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TodoList {
     pub id: Uuid,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
+    /// The owner's id; `null` for a list created anonymously (visible to everyone).
+    #[schema(required = true)]
     pub owner_id: Option<Uuid>,
     pub created_at: Timestamp,
+    /// `null` until the list is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sql::{caller_bind, json_ids, uuid_column, VISIBLE};
@@ -13,18 +14,22 @@ use super::values::{self, Patch, Priority, Timestamp};
 use super::{Caller, Service};
 use crate::error::{AppError, AppResult, Problems};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub id: Uuid,
     pub list_id: Uuid,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
     pub priority: Priority,
     pub categories: Vec<String>,
+    #[schema(required = true)]
     pub due_date: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// `null` until the task is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 

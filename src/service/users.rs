@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::values::Timestamp;
@@ -14,13 +15,16 @@ use crate::auth::INVALID_TOKEN;
 use crate::error::{AppError, AppResult, Details, Problems};
 
 /// A user as both faces show it; the password hash never leaves this module.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: Uuid,
     pub username: String,
+    #[schema(format = Email)]
     pub email: String,
     pub created_at: Timestamp,
+    /// `null` until the user is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -37,7 +41,7 @@ pub struct LoginInput {
 }
 
 /// What signup and login answer: a fresh token and its user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Session {
     pub token: String,
     pub user: User,
