@@ -11,6 +11,9 @@ use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Schema
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+#[allow(unused_imports)] // named in a `value_type`
+use std::collections::HashMap;
+
 use crate::error::Details;
 use crate::service::values::{Priority, Timestamp};
 
@@ -61,7 +64,7 @@ pub struct ErrorBody {
     /// The stable, machine-readable code.
     code: ErrorCode,
     /// Messages per field (or `body`, `query`, `path`); `null` when there are none.
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Option<HashMap<String, Vec<String>>>)]
     details: Option<Details>,
 }
 
@@ -216,9 +219,10 @@ fn category_array(kind: SchemaType) -> Array {
     ArrayBuilder::new()
         .schema_type(kind)
         .items(item)
+        .max_items(Some(10))
         .description(Some(
-            "Each 1 to 50 characters after trimming, stored trimmed; duplicates are dropped \
-             (keeping the first), then at most 10 may remain",
+            "At most 10, each 1 to 50 characters after trimming; stored trimmed, duplicates \
+             dropped (keeping the first)",
         ))
         .build()
 }
