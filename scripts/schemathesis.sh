@@ -49,15 +49,16 @@ signup() {
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
 
+# Run from the temporary folder: schemathesis and hypothesis keep caches where they run.
 fuzz() {
-  "$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
+  (cd "$WORK" && "$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
     --checks all \
     --max-examples "$EXAMPLES" \
     --seed "${SCHEMATHESIS_SEED:-20261202}" \
     --request-timeout 10 \
     --generation-database none \
     --no-color \
-    "$@"
+    "$@")
 }
 
 status=0

@@ -7,6 +7,7 @@ mod durability;
 mod errors;
 mod graphql;
 mod helpers;
+mod openapi;
 mod ownership;
 mod playground;
 mod querying;
