@@ -94,7 +94,7 @@ pub async fn show(
 /// PATCH /api/v1/lists/{id}
 #[utoipa::path(
     patch, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "updateList",
-    summary = "Change a list (absent fields unchanged, `null` clears `description`)",
+    summary = "Change a list (absent fields unchanged, null clears description)",
     params(("id" = uuid::Uuid, Path, description = "The list's id")),
     request_body = schemas::ListPatchBody,
     responses(

@@ -113,7 +113,7 @@ pub async fn show(
 /// PATCH /api/v1/tasks/{id}
 #[utoipa::path(
     patch, path = "/api/v1/tasks/{id}", tag = "tasks", operation_id = "updateTask",
-    summary = "Change or move a task (absent fields unchanged, `null` clears `description` and `dueDate`)",
+    summary = "Change or move a task (absent fields unchanged, null clears description and dueDate)",
     params(("id" = uuid::Uuid, Path, description = "The task's id")),
     request_body = schemas::TaskPatchBody,
     responses(

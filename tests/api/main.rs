@@ -3,6 +3,7 @@
 
 mod binary;
 mod docker;
+mod docs;
 mod durability;
 mod errors;
 mod graphql;
