@@ -151,7 +151,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reads the query parameters of API.md "Querying tasks"; every problem goes under `query`.
+/// Reads the query parameters of a task query (docs/querying.md); every problem goes under `query`.
 fn parse_query(params: &[(String, String)]) -> Result<TaskQuery, AppError> {
     let mut query = TaskQuery::default();
     let mut problems = Problems::default();

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// The visibility rule of API.md section 4 for a list aliased `l`: unowned lists are visible to
+/// The visibility rule of docs/ownership.md for a list aliased `l`: unowned lists are visible to
 /// everyone, owned ones only to their owner. Binds the caller's id, or NULL when anonymous.
 pub const VISIBLE: &str = "(l.owner_id IS NULL OR l.owner_id = ?)";
 

@@ -63,7 +63,7 @@ pub enum TaskSort {
     Title,
 }
 
-/// Filters, order and page of a task query (API.md "Querying tasks").
+/// Filters, order and page of a task query (docs/querying.md).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TaskQuery {
     pub completed: Option<bool>,
