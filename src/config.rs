@@ -3,6 +3,12 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::Duration;
+
+/// The default cost bound of a GraphQL document. It lets the heaviest everyday query through,
+/// every list (1000) with its 20 most urgent tasks and a handful of fields of each (about
+/// 130,000), while nesting one more page of lists or tasks inside it (1000 times more) is refused.
+pub const GRAPHQL_MAX_COMPLEXITY: usize = 150_000;
 
 /// Why the service refuses to start.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +62,14 @@ pub struct Config {
     pub sqlite_synchronous: String,
     pub graphql_introspection: bool,
     pub graphql_max_depth: usize,
+    /// What a document may cost: a list field costs its page size times the cost of its items.
     pub graphql_max_complexity: usize,
+    pub graphql_max_aliases: usize,
+    /// Fields and fragments in a document, each fragment counted where it is used.
+    pub graphql_max_selections: usize,
+    /// How long one GraphQL request may run before its work is dropped.
+    pub graphql_timeout: Duration,
+    pub graphql_max_response_bytes: usize,
     pub hash_cost: HashCost,
     /// Argon2 computations allowed at once (each holds `memory_kib` of RAM).
     pub hash_concurrency: usize,
@@ -124,7 +137,26 @@ impl Config {
             sqlite_synchronous: synchronous.to_ascii_uppercase(),
             graphql_introspection: parse(&get, "GRAPHQL_INTROSPECTION", true)?,
             graphql_max_depth: parse_in(&get, "GRAPHQL_MAX_DEPTH", 16, 1..=1000)?,
-            graphql_max_complexity: parse_in(&get, "GRAPHQL_MAX_COMPLEXITY", 2000, 1..=1_000_000)?,
+            graphql_max_complexity: parse_in(
+                &get,
+                "GRAPHQL_MAX_COMPLEXITY",
+                GRAPHQL_MAX_COMPLEXITY,
+                1..=100_000_000,
+            )?,
+            graphql_max_aliases: parse_in(&get, "GRAPHQL_MAX_ALIASES", 100, 0..=100_000)?,
+            graphql_max_selections: parse_in(&get, "GRAPHQL_MAX_SELECTIONS", 1000, 1..=1_000_000)?,
+            graphql_timeout: Duration::from_secs(parse_in(
+                &get,
+                "GRAPHQL_TIMEOUT_SECONDS",
+                10,
+                1..=3600,
+            )?),
+            graphql_max_response_bytes: parse_in(
+                &get,
+                "GRAPHQL_MAX_RESPONSE_BYTES",
+                16 << 20,
+                1024..=1 << 30,
+            )?,
             hash_cost: HashCost {
                 memory_kib: parse_in(&get, "ARGON2_MEMORY_KIB", 19_456, 8..=4_194_304)?,
                 iterations: parse_in(&get, "ARGON2_ITERATIONS", 2, 1..=100)?,

@@ -46,6 +46,9 @@ pub struct Db {
     /// Empty for an in-memory database, which exists once per connection: reads use the writer.
     readers: Arc<[Slot]>,
     next_reader: Arc<AtomicUsize>,
+    /// The health check's own connection, so that it measures whether the database answers, not
+    /// how long the queue of user reads is (a few heavy reads could hold every reader).
+    probe: Arc<Slot>,
 }
 
 impl std::fmt::Debug for Db {
@@ -97,10 +100,16 @@ impl Db {
             let reader = options.clone().read_only(true).connect().await?;
             readers.push(Mutex::new(Some(reader)));
         }
+        let probe = if in_memory {
+            None
+        } else {
+            Some(options.clone().read_only(true).connect().await?)
+        };
         Ok(Self {
             writer: Arc::new(Mutex::new(Some(writer))),
             readers: readers.into(),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            probe: Arc::new(Mutex::new(probe)),
         })
     }
 
@@ -124,9 +133,22 @@ impl Db {
         open(self.readers[turn].lock().await)
     }
 
+    /// The health check's connection (the writer for an in-memory database).
+    pub(crate) async fn probe(&self) -> AppResult<Conn<'_>> {
+        let guard = self.probe.lock().await;
+        if guard.is_none() && self.readers.is_empty() {
+            return self.writer().await;
+        }
+        open(guard)
+    }
+
     /// Closes every connection; later queries fail as "service unavailable".
     pub async fn close(&self) {
-        for slot in std::iter::once(&*self.writer).chain(self.readers.iter()) {
+        let probe = std::iter::once(&*self.probe);
+        for slot in std::iter::once(&*self.writer)
+            .chain(self.readers.iter())
+            .chain(probe)
+        {
             if let Some(conn) = slot.lock().await.take() {
                 let _ = sqlx::Connection::close(conn).await;
             }

@@ -33,6 +33,9 @@ pub enum AppError {
     Internal(String),
     #[error("Service unavailable")]
     Unavailable,
+    /// The work was dropped at its deadline.
+    #[error("The request did not finish within {seconds} s and was stopped; ask for less")]
+    Timeout { seconds: u64 },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -53,6 +56,7 @@ impl AppError {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_ERROR",
             Self::Unavailable => "SERVICE_UNAVAILABLE",
+            Self::Timeout { .. } => "TIMEOUT",
         }
     }
 

@@ -50,7 +50,7 @@ where
     STATEMENTS.load(Ordering::SeqCst)
 }
 
-const NESTED: &str = "{ lists { id owner { id } taskCount tasks { id list { id } } } }";
+const NESTED: &str = "{ lists { id owner { id } taskCount tasks(limit: 10) { id list { id } } } }";
 
 async fn add_lists(app: &TestApp, token: &str, n: usize) {
     for i in 0..n {
@@ -122,6 +122,45 @@ async fn rest_reads_run_one_statement() {
     // The token's user is known in memory after its first request: no statement for auth.
     assert_eq!(a, 1, "the task");
     assert_eq!(b, 1, "visibility, total and page in one statement");
+}
+
+/// Documents whose answer could be huge, each refused for its cost (or its aliases), written
+/// the ways a client might: nested, with explicit pages, through fragments, aliases, variables.
+const COSTLY: &[(&str, &str)] = &[
+    ("nested owners", "{ lists { owner { lists { owner { lists { updatedAt } } } } } }"),
+    ("nested owners, small pages", "{ lists(limit: 10) { owner { lists(limit: 100) { owner { lists(limit: 200) { id } } } } } }"),
+    ("explicit large pages", "{ lists(limit: 1000) { tasks(limit: 1000) { id } } }"),
+    ("default task page with fields", "{ lists { id title tasks { id title completed } } }"),
+    ("through me", "{ me { lists { tasks(limit: 500) { id } } } }"),
+    ("through a fragment", "{ lists { ...L } } fragment L on TodoList { owner { lists { ...M } } } fragment M on TodoList { owner { lists { id } } }"),
+    ("through an inline fragment", "{ lists { ... on TodoList { tasks(limit: 1000) { id title } } } }"),
+    ("aliases that add up", "{ a: lists { tasks(limit: 100) { id } } b: lists { tasks(limit: 100) { id } } }"),
+    ("pages from variables", "query($n: Int) { lists(limit: $n) { tasks(limit: $n) { id } } }"),
+    ("task lists under tasks", "{ lists(limit: 100) { tasks(limit: 50) { list { tasks(limit: 50) { id } } } } }"),
+];
+
+#[tokio::test]
+async fn documents_that_could_return_too_much_are_refused_before_any_sql() {
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    add_lists(&app, &token, 3).await;
+    for (shape, document) in COSTLY {
+        let run = || async {
+            let (_, body) = app
+                .graphql(Some(&token), document, json!({"n": 1000}))
+                .await;
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "VALIDATION_ERROR",
+                "{shape}: {body}"
+            );
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("limit"), "{shape}: {message}");
+            assert!(body["data"].is_null(), "{shape}: {body}");
+        };
+        assert_eq!(count(run).await, 0, "{shape}");
+    }
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 //! playground for browsers. Auth uses the same token lookup as REST.
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -11,7 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::answer::{self, Answer};
 use super::loaders::Loaders;
+use super::runner;
 use super::{ClientAddr, GraphQl};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -120,13 +121,23 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     chosen.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
-/// Authenticates, builds the per-request context and runs the operation.
+/// Checks the document's shape, authenticates, builds the per-request context and runs the
+/// operation on the GraphQL threads within its deadline.
 async fn execute(
     gql: &GraphQl,
     headers: &HeaderMap,
     ip: std::net::IpAddr,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> Response {
+    // Before anything else (no SQL, no token lookup): a malformed document is left for the
+    // executor to report.
+    let operation = request.operation_name.clone();
+    if let Ok(doc) = request.parsed_query() {
+        if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
+            let refused = answer::coded(message, "VALIDATION_ERROR");
+            return respond(headers, answer::encode(refused, &gql.limits));
+        }
+    }
     let caller = match caller_from_headers(&gql.svc, headers).await {
         Ok(caller) => caller,
         Err(err) => return request_error(headers, &err),
@@ -137,26 +148,30 @@ async fn execute(
         .data(gql.svc.clone())
         .data(gql.http.clone())
         .data(ClientAddr(ip));
-    let mut response = gql.schema.execute(request).await;
-    for error in &mut response.errors {
-        tag_uncoded(error);
+    let (schema, limits) = (gql.schema.clone(), gql.limits);
+    let work = async move { answer::encode(schema.execute(request).await, &limits) };
+    match runner::run(limits.deadline, work).await {
+        Ok(answer) => respond(headers, answer),
+        Err(err) => respond(
+            headers,
+            answer::encode(answer::coded(err.to_string(), err.code()), &limits),
+        ),
     }
-    let failed_request = response.data == async_graphql::Value::Null && response.is_err();
-    let (content_type, status) = negotiate(headers, failed_request);
-    let mut http = (status, Json(&response)).into_response();
+}
+
+/// The HTTP response for an encoded answer.
+fn respond(headers: &HeaderMap, answer: Answer) -> Response {
+    let (content_type, status) = negotiate(headers, answer.failed_request);
+    let mut http = (status, answer.body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
-    http.headers_mut().extend(response.http_headers);
+    http.headers_mut().extend(answer.headers);
     http
 }
 
 /// A failure before execution (bad token, database down), as a GraphQL error body.
 fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
-    let mut error = ServerError::new(err.to_string(), None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", err.code());
-    error.extensions = Some(ext);
-    let body = async_graphql::Response::from_errors(vec![error]);
+    let body = answer::coded(err.to_string(), err.code());
     let status = crate::rest::error::status_of(err);
     let (content_type, _) = negotiate(headers, true);
     let mut response = (status, Json(body)).into_response();
@@ -169,17 +184,6 @@ fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
-}
-
-/// Errors async-graphql raises itself (syntax, unknown fields, wrong argument types, depth and
-/// complexity limits) get the contract's VALIDATION_ERROR code.
-fn tag_uncoded(error: &mut ServerError) {
-    let ext = error
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default);
-    if ext.get("code").is_none() {
-        ext.set("code", "VALIDATION_ERROR");
-    }
 }
 
 /// `application/graphql-response+json` when the client accepts it (then a request that could

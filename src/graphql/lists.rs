@@ -3,13 +3,15 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use super::error::GqlResult;
+use super::limits::page_cost;
 use super::scalars::{datetime, id, uuid_arg, DateTime, SortDirection, TaskSort};
 use super::tasks::{TaskFilter, TaskObject};
 use super::users::UserObject;
 use super::{caller, loaders, patch, service};
 use crate::error::AppError;
-use crate::service::lists::{ListPatch, NewList, TodoList};
+use crate::service::lists::{ListPatch, NewList, TodoList, LISTS_PAGE_DEFAULT};
 use crate::service::tasks::{TaskQuery, LIMIT_DEFAULT};
+use crate::service::values::Page;
 
 /// A list of tasks. Unowned lists are visible to everyone, owned ones only to their owner.
 pub struct ListObject(pub TodoList);
@@ -41,10 +43,8 @@ impl ListObject {
             .map(UserObject))
     }
     /// The tasks, filtered, sorted and paged as in REST's task query (`limit` 1 to 1000,
-    /// default 100; `offset` default 0).
-    #[graphql(
-        complexity = "(limit.unwrap_or(100).clamp(1, 1000) as usize).saturating_mul(child_complexity).min(1_000_000)"
-    )]
+    /// default 100; `offset` default 0). Costs `limit` times the cost of one task.
+    #[graphql(complexity = "page_cost(limit, LIMIT_DEFAULT, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -86,6 +86,14 @@ impl ListObject {
     }
 }
 
+/// The page of lists asked for by `limit` and `offset` (checked by the service).
+pub fn lists_page(limit: Option<i32>, offset: Option<i32>) -> Page {
+    Page {
+        limit: limit.map_or(LISTS_PAGE_DEFAULT, i64::from),
+        offset: offset.map_or(0, i64::from),
+    }
+}
+
 #[derive(InputObject)]
 pub struct CreateListInput {
     title: String,
@@ -104,10 +112,19 @@ pub struct ListQuery;
 
 #[Object]
 impl ListQuery {
-    /// The same set as GET /lists: the caller's own lists, or the unowned ones when anonymous.
-    async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ListObject>> {
-        let lists = service(ctx)?.lists(caller(ctx)?).await.gql()?;
-        Ok(lists.into_iter().map(ListObject).collect())
+    /// The same set and order as GET /lists: the caller's own lists, or the unowned ones when
+    /// anonymous, oldest first. `limit` 1 to 1000 (default 1000), `offset` default 0. Costs
+    /// `limit` times the cost of one list.
+    #[graphql(complexity = "page_cost(limit, LISTS_PAGE_DEFAULT, child_complexity)")]
+    async fn lists(
+        &self,
+        ctx: &Context<'_>,
+        limit: Option<i32>,
+        offset: Option<i32>,
+    ) -> async_graphql::Result<Vec<ListObject>> {
+        let page = lists_page(limit, offset);
+        let found = service(ctx)?.lists(caller(ctx)?, page).await.gql()?;
+        Ok(found.lists.into_iter().map(ListObject).collect())
     }
 
     /// A list, or null when it is absent or not visible.

@@ -1,10 +1,13 @@
 //! The GraphQL face (`/graphql`): the schema of docs/graphql.md over the same service calls as
 //! REST, per-request dataloaders, query limits, and GraphQL over HTTP (POST JSON, GET queries).
 
+mod answer;
 mod error;
 mod http;
+mod limits;
 mod lists;
 mod loaders;
+mod runner;
 mod scalars;
 mod tasks;
 mod users;
@@ -41,6 +44,7 @@ pub struct GraphQl {
     schema: TodoSchema,
     svc: Service,
     http: HttpSettings,
+    limits: limits::DocumentLimits,
 }
 
 impl GraphQl {
@@ -53,6 +57,7 @@ impl GraphQl {
         if !config.graphql_introspection {
             builder = builder.disable_introspection();
         }
+        runner::start();
         Self {
             schema: builder.finish(),
             svc,
@@ -60,6 +65,7 @@ impl GraphQl {
                 cookie_secure: config.cookie_secure,
                 trust_proxy_headers: config.trust_proxy_headers,
             },
+            limits: limits::DocumentLimits::new(config),
         }
     }
 }

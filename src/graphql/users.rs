@@ -3,9 +3,11 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::error::GqlResult;
-use super::lists::ListObject;
+use super::limits::page_cost;
+use super::lists::{lists_page, ListObject};
 use super::scalars::{datetime, id, DateTime};
 use super::{caller, client_ip, service, set_session_cookie};
+use crate::service::lists::LISTS_PAGE_DEFAULT;
 use crate::service::users::{LoginInput as Login, Session, SignupInput as Signup, User};
 
 /// A registered user. The email is only ever shown to that user.
@@ -28,10 +30,17 @@ impl UserObject {
     async fn updated_at(&self) -> Option<DateTime> {
         self.0.updated_at.map(datetime)
     }
-    /// The lists this user owns (a user is only reachable by themselves).
-    async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ListObject>> {
+    /// The lists this user owns (a user is only reachable by themselves), paged as
+    /// `Query.lists`. Costs `limit` (default 1000) times the cost of one list.
+    #[graphql(complexity = "page_cost(limit, LISTS_PAGE_DEFAULT, child_complexity)")]
+    async fn lists(
+        &self,
+        ctx: &Context<'_>,
+        limit: Option<i32>,
+        offset: Option<i32>,
+    ) -> async_graphql::Result<Vec<ListObject>> {
         let lists = service(ctx)?
-            .lists_owned_by(caller(ctx)?, self.0.id)
+            .lists_owned_by(caller(ctx)?, self.0.id, lists_page(limit, offset))
             .await
             .gql()?;
         Ok(lists.into_iter().map(ListObject).collect())

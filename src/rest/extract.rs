@@ -1,12 +1,12 @@
 //! Extractors of the REST face: JSON bodies read field by field, and UUID path ids.
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 
 use super::body::{Fields, FromJsonBody};
 use crate::error::AppError;
 use crate::http::{body_error, is_json, read_body};
-use crate::service::values::parse_id;
+use crate::service::values::{parse_id, PAGE_MAX};
 
 /// A JSON body read into a service input. Empty: 400; not JSON: 415; malformed: 400;
 /// well-formed but wrong: 422 with per-field details.
@@ -43,4 +43,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
             .map(ResourceId)
             .map_err(|m| AppError::invalid("path", m))
     }
+}
+
+/// Query parameters as pairs; an unreadable query string is a 422 under `query`.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::invalid("query", "Malformed query string"))?;
+        Ok(Self(pairs))
+    }
+}
+
+/// `limit=`: the page size, 1 to the service's page cap.
+pub fn parse_limit(value: &str) -> Result<i64, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| (1..=PAGE_MAX).contains(n))
+        .ok_or_else(|| format!("must be an integer from 1 to {PAGE_MAX}"))
+}
+
+/// `offset=`: how many items to skip.
+pub fn parse_offset(value: &str) -> Result<i64, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n >= 0)
+        .ok_or_else(|| "must be an integer of 0 or more".to_owned())
 }

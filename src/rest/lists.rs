@@ -1,15 +1,17 @@
 //! /lists and /lists/{id}.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
-use super::extract::{ApiJson, ResourceId};
+use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
 use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors, QueryErrors};
 use super::schemas;
-use crate::error::AppError;
-use crate::service::lists::{ListPatch, NewList, TodoList};
+use super::tasks::X_TOTAL_COUNT;
+use crate::error::{AppError, Problems};
+use crate::service::lists::{ListPatch, NewList, TodoList, LISTS_PAGE_DEFAULT};
+use crate::service::values::Page;
 use crate::service::{Caller, Service};
 
 impl FromJsonBody for NewList {
@@ -31,7 +33,7 @@ impl FromJsonBody for ListPatch {
     }
 }
 
-/// GET /api/v1/lists
+/// GET /api/v1/lists?limit=&offset=
 #[utoipa::path(
     get, path = "/api/v1/lists", tag = "lists", operation_id = "listLists",
     summary = "The caller's lists (anonymous: the unowned ones)",
@@ -46,8 +48,28 @@ impl FromJsonBody for ListPatch {
 pub async fn index(
     State(svc): State<Service>,
     caller: Caller,
-) -> Result<Json<Vec<TodoList>>, AppError> {
-    Ok(Json(svc.lists(&caller).await?))
+    QueryPairs(params): QueryPairs,
+) -> Result<([(HeaderName, i64); 1], Json<Vec<TodoList>>), AppError> {
+    let page = parse_page(&params)?;
+    let found = svc.lists(&caller, page).await?;
+    Ok(([(X_TOTAL_COUNT.clone(), found.total)], Json(found.lists)))
+}
+
+/// Reads `limit` and `offset`; every problem goes under `query`, as for task queries.
+fn parse_page(params: &[(String, String)]) -> Result<Page, AppError> {
+    let mut page = Page::first(LISTS_PAGE_DEFAULT);
+    let mut problems = Problems::default();
+    for (key, value) in params {
+        let parsed = match key.as_str() {
+            "limit" => parse_limit(value).map(|n| page.limit = n),
+            "offset" => parse_offset(value).map(|n| page.offset = n),
+            _ => Err("unknown parameter".to_owned()),
+        };
+        if let Err(message) = parsed {
+            problems.add("query", format!("{key}: {message}"));
+        }
+    }
+    problems.finish().map(|()| page)
 }
 
 /// POST /api/v1/lists

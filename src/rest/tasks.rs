@@ -1,15 +1,15 @@
 //! /lists/{listId}/tasks and /tasks/{id}.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
-use super::extract::{ApiJson, ResourceId};
+use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
 use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors};
 use super::schemas;
 use crate::error::{AppError, Problems};
-use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery, TaskSort, LIMIT_MAX};
+use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery, TaskSort};
 use crate::service::values::{Priority, Timestamp};
 use crate::service::{Caller, Service};
 
@@ -59,9 +59,8 @@ pub async fn index(
     State(svc): State<Service>,
     caller: Caller,
     ResourceId(list_id): ResourceId,
-    params: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    QueryPairs(params): QueryPairs,
 ) -> Result<([(HeaderName, i64); 1], Json<Vec<Task>>), AppError> {
-    let Query(params) = params.map_err(|_| AppError::invalid("query", "Malformed query string"))?;
     let query = parse_query(&params)?;
     let page = svc.tasks(&caller, list_id, &query).await?;
     Ok(([(X_TOTAL_COUNT.clone(), page.total)], Json(page.tasks)))
@@ -184,20 +183,8 @@ fn apply_param(query: &mut TaskQuery, key: &str, value: &str) -> Result<(), Stri
         "dueAfter" => query.due_after = Some(Timestamp::parse(value)?),
         "q" => query.q = Some(value.to_owned()),
         "sort" => (query.sort, query.descending) = parse_sort(value)?,
-        "limit" => {
-            query.limit = value
-                .parse()
-                .ok()
-                .filter(|n| (1..=LIMIT_MAX).contains(n))
-                .ok_or_else(|| format!("must be an integer from 1 to {LIMIT_MAX}"))?
-        }
-        "offset" => {
-            query.offset = value
-                .parse()
-                .ok()
-                .filter(|n: &i64| *n >= 0)
-                .ok_or("must be an integer of 0 or more")?
-        }
+        "limit" => query.limit = parse_limit(value)?,
+        "offset" => query.offset = parse_offset(value)?,
         _ => return Err("unknown parameter".into()),
     }
     Ok(())

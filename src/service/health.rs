@@ -72,7 +72,7 @@ const LOW_DISK_MB: f64 = 100.0;
 impl Service {
     pub async fn health(&self) -> Health {
         let check = async {
-            let mut conn = self.db().reader().await?;
+            let mut conn = self.db().probe().await?;
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
             Ok::<_, crate::error::AppError>(())
         };

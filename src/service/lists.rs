@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sql::{caller_bind, json_ids, opt_uuid_column, uuid_column, VISIBLE};
-use super::values::{self, Patch, Timestamp};
+use super::values::{self, Page, Patch, Timestamp, PAGE_MAX};
 use super::{Caller, Service};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -46,35 +46,62 @@ const JSON_ROW: &str =
 
 const COLUMNS: &str = "l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at";
 
-// Both bind the caller as ?1 (NULL for anonymous), so one call site serves both.
-const LISTS_OWNED: &str = "SELECT json_group_array(json_array(l.id, l.title, l.description, \
-     l.owner_id, l.created_at, l.updated_at) ORDER BY l.created_at, l.id) FROM lists l WHERE l.owner_id = ?1";
-const LISTS_UNOWNED: &str = "SELECT json_group_array(json_array(l.id, l.title, l.description, \
-     l.owner_id, l.created_at, l.updated_at) ORDER BY l.created_at, l.id) FROM lists l \
-     WHERE l.owner_id IS NULL AND ?1 IS NULL";
+/// Page size of `GET /lists` and `Query.lists` when none is asked for: every list, up to the cap.
+pub const LISTS_PAGE_DEFAULT: i64 = PAGE_MAX;
+
+/// One page of the caller's lists and the number of lists before paging.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub lists: Vec<TodoList>,
+    pub total: i64,
+}
+
+// Both bind the caller as ?1 (NULL for anonymous), so one call site serves both; ?2 and ?3 are
+// the page. The count and the page come back in one row (one hand-off from SQLite's thread).
+const LISTS_OWNED: &str = "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id = ?1) AS total, \
+     (SELECT json_group_array(json_array(l.id, l.title, l.description, l.owner_id, l.created_at, \
+     l.updated_at) ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l WHERE l.owner_id = ?1 \
+     ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page";
+const LISTS_UNOWNED: &str = "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id IS NULL AND ?1 IS NULL) AS total, \
+     (SELECT json_group_array(json_array(l.id, l.title, l.description, l.owner_id, l.created_at, \
+     l.updated_at) ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l WHERE l.owner_id IS NULL \
+     AND ?1 IS NULL ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page";
 
 impl Service {
-    /// The caller's own lists, or the unowned ones for an anonymous caller; oldest first.
-    pub async fn lists(&self, caller: &Caller) -> AppResult<Vec<TodoList>> {
+    /// A page of the caller's own lists, or of the unowned ones for an anonymous caller; oldest
+    /// first.
+    pub async fn lists(&self, caller: &Caller, page: Page) -> AppResult<ListPage> {
         let owner = self.scope(caller)?;
+        let page = page.check()?;
         let query = match owner {
             Some(_) => LISTS_OWNED,
             None => LISTS_UNOWNED,
         };
         let row = sqlx::query(query)
             .bind(caller_bind(owner))
+            .bind(page.limit)
+            .bind(page.offset)
             .fetch_one(&mut *self.db().reader().await?)
             .await?;
-        lists_from_json(row.try_get(0)?)
+        Ok(ListPage {
+            total: row.try_get("total")?,
+            lists: lists_from_json(row.try_get("page")?)?,
+        })
     }
 
-    /// The lists `owner` owns, as far as the caller may see them: all of them for that user
-    /// themselves, none for anyone else.
-    pub async fn lists_owned_by(&self, caller: &Caller, owner: Uuid) -> AppResult<Vec<TodoList>> {
+    /// A page of the lists `owner` owns, as far as the caller may see them: all of them for that
+    /// user themselves, none for anyone else.
+    pub async fn lists_owned_by(
+        &self,
+        caller: &Caller,
+        owner: Uuid,
+        page: Page,
+    ) -> AppResult<Vec<TodoList>> {
+        let page = page.check()?;
         if self.scope(caller)? != Some(owner) {
             return Ok(Vec::new());
         }
-        self.lists(caller).await
+        Ok(self.lists(caller, page).await?.lists)
     }
 
     pub async fn create_list(&self, caller: &Caller, input: NewList) -> AppResult<TodoList> {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sql::{caller_bind, json_ids, uuid_column, VISIBLE};
-use super::values::{self, Patch, Priority, Timestamp};
+use super::values::{self, Page, Patch, Priority, Timestamp};
 use super::{Caller, Service};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -78,8 +78,8 @@ pub struct TaskQuery {
     pub offset: i64,
 }
 
+/// Page size of a task query when none is asked for.
 pub const LIMIT_DEFAULT: i64 = 100;
-pub const LIMIT_MAX: i64 = 1000;
 
 impl Default for TaskQuery {
     fn default() -> Self {
@@ -101,14 +101,12 @@ impl Default for TaskQuery {
 impl TaskQuery {
     /// Checks the page bounds; both faces parse the rest into typed values already.
     pub fn check(&self) -> AppResult<()> {
-        let mut problems = Problems::default();
-        if !(1..=LIMIT_MAX).contains(&self.limit) {
-            problems.add("limit", format!("limit must be between 1 and {LIMIT_MAX}"));
+        Page {
+            limit: self.limit,
+            offset: self.offset,
         }
-        if self.offset < 0 {
-            problems.add("offset", "offset must be 0 or more");
-        }
-        problems.finish()
+        .check()
+        .map(drop)
     }
 }
 

@@ -6,6 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
+use crate::error::{AppResult, Problems};
+
 /// A UTC instant with microsecond precision, stored as microseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -172,6 +174,35 @@ impl<T> Patch<T> {
             Self::Null => Patch::Null,
             Self::Value(v) => Patch::Value(f(v)),
         }
+    }
+}
+
+/// The largest page any collection serves, whatever the face (REST `limit=`, GraphQL `limit:`).
+pub const PAGE_MAX: i64 = 1000;
+
+/// A window of a collection: at most `limit` items after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    /// The first `limit` items.
+    pub const fn first(limit: i64) -> Self {
+        Self { limit, offset: 0 }
+    }
+
+    /// Checks the bounds (`limit` 1 to [`PAGE_MAX`], `offset` 0 or more), naming each bad one.
+    pub fn check(self) -> AppResult<Self> {
+        let mut problems = Problems::default();
+        if !(1..=PAGE_MAX).contains(&self.limit) {
+            problems.add("limit", format!("limit must be between 1 and {PAGE_MAX}"));
+        }
+        if self.offset < 0 {
+            problems.add("offset", "offset must be 0 or more");
+        }
+        problems.finish().map(|()| self)
     }
 }
 

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_todo-api");
+pub const BIN: &str = env!("CARGO_BIN_EXE_todo-api");
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -18,9 +18,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -31,7 +31,7 @@ impl Drop for Server {
 }
 
 /// Starts the binary in `dir` with no DATABASE_URL (so the default `data/todo.db` is used).
-async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+pub async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)

@@ -72,7 +72,7 @@ async fn every_query_and_mutation_works_end_to_end() {
     assert_eq!(task["completed"], false);
     let task_id = task["id"].as_str().unwrap().to_owned();
 
-    let q = format!("{{ lists {{ {LIST_FIELDS} taskCount owner {{ username }} tasks {{ id list {{ id }} }} }} }}");
+    let q = format!("{{ lists {{ {LIST_FIELDS} taskCount owner {{ username }} tasks(limit: 10) {{ id list {{ id }} }} }} }}");
     let (_, body) = app.graphql(t, &q, json!({})).await;
     let l = &body["data"]["lists"][0];
     assert_eq!(l["taskCount"], 1);
@@ -481,63 +481,6 @@ async fn graphql_over_http_rules_hold() {
 }
 
 #[tokio::test]
-async fn abusive_documents_are_rejected_before_any_sql_while_introspection_passes() {
-    let app = spawn_app().await;
-    let deep = format!(
-        "{{ lists {{ {} id {} }} }}",
-        "tasks(limit: 1) { list { ".repeat(10),
-        "} } ".repeat(10)
-    );
-    let (_, body) = app.graphql(None, &deep, json!({})).await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("deep"),
-        "{body}"
-    );
-    assert!(body.get("data").is_none_or(Value::is_null));
-    let (_, body) = app
-        .graphql(
-            None,
-            "{ lists { tasks { list { tasks { id title } } } } }",
-            json!({}),
-        )
-        .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("complex"),
-        "{body}"
-    );
-    let aliases: String = (0..3000)
-        .map(|i| format!("a{i}: lists {{ id }} "))
-        .collect();
-    let (_, body) = app
-        .graphql(None, &format!("{{ {aliases} }}"), json!({}))
-        .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("complex"),
-        "{body}"
-    );
-
-    let (_, body) = app.graphql(None, INTROSPECTION, json!({})).await;
-    assert!(
-        body.get("errors").is_none(),
-        "GraphiQL's introspection query passes the limits: {body}"
-    );
-    assert!(body["data"]["__schema"]["types"].as_array().unwrap().len() > 10);
-}
-
-#[tokio::test]
 async fn introspection_can_be_switched_off() {
     let app = spawn_app_with(&[("GRAPHQL_INTROSPECTION", "false")]).await;
     let (_, body) = app
@@ -547,32 +490,6 @@ async fn introspection_can_be_switched_off() {
     let (_, body) = app.graphql(None, "{ lists { id } }", json!({})).await;
     assert_eq!(body, json!({"data": {"lists": []}}));
 }
-
-/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery()`).
-pub const INTROSPECTION: &str = r#"
-query IntrospectionQuery {
-  __schema {
-    queryType { name }
-    mutationType { name }
-    subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}
-"#;
 
 #[tokio::test]
 async fn a_later_field_of_a_mutation_document_sees_the_list_as_changed() {

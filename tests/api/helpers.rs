@@ -69,6 +69,11 @@ pub async fn spawn_on(dir: tempfile::TempDir, overrides: &[(&str, &str)]) -> Tes
 }
 
 impl TestApp {
+    /// The SQLite file the server writes, for tests that look under the service.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("todo.db")
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{}", self.base, path)
     }

@@ -7,6 +7,8 @@ mod docs;
 mod durability;
 mod errors;
 mod graphql;
+mod graphql_limits;
+mod graphql_load;
 mod helpers;
 mod openapi;
 mod ownership;

@@ -167,3 +167,62 @@ async fn the_task_list_of_an_invisible_or_absent_list_is_404_even_when_filtered_
         .await;
     assert_eq!(res.headers()["x-total-count"], "0");
 }
+
+#[tokio::test]
+async fn lists_are_paged_with_limit_and_offset_and_counted_in_x_total_count() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    for i in 0..5 {
+        app.list(Some(&token), &format!("L{i}")).await;
+    }
+    app.list(None, "shared").await;
+    let page = |query: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let res = app.get(&format!("/lists{query}"), Some(&token)).await;
+            let total = res.headers()["x-total-count"].to_str().unwrap().to_owned();
+            let body = expect(res, StatusCode::OK).await;
+            let titles: Vec<String> = body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["title"].as_str().unwrap().to_owned())
+                .collect();
+            (titles, total)
+        }
+    };
+    assert_eq!(
+        page("").await,
+        (
+            vec!["L0", "L1", "L2", "L3", "L4"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "5".into()
+        )
+    );
+    assert_eq!(
+        page("?limit=2&offset=3").await,
+        (vec!["L3".to_owned(), "L4".to_owned()], "5".into())
+    );
+    assert_eq!(page("?offset=9").await, (Vec::new(), "5".into()));
+    let res = app.get("/lists", None).await;
+    assert_eq!(
+        res.headers()["x-total-count"],
+        "1",
+        "anonymous callers count the shared lists"
+    );
+
+    for bad in [
+        "?limit=0",
+        "?limit=1001",
+        "?limit=ten",
+        "?offset=-1",
+        "?colour=red",
+    ] {
+        let res = app.get(&format!("/lists{bad}"), Some(&token)).await;
+        let body = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
+        assert!(body["details"]["query"].is_array(), "{bad}: {body}");
+    }
+}

@@ -27,7 +27,7 @@ fn the_schema_has_the_names_and_nullability_of_the_contract() {
     let sdl = todo_api::graphql::sdl();
     for line in [
         "me: User",
-        "lists: [TodoList!]!",
+        "lists(limit: Int, offset: Int): [TodoList!]!",
         "list(id: ID!): TodoList",
         "task(id: ID!): Task",
         "signup(input: SignupInput!): AuthPayload!",
