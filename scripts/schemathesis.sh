@@ -4,12 +4,12 @@
 # bounded number of generated requests per operation with the token. Fails on any 5xx and on any
 # disagreement between the document and the service.
 #
-#   scripts/schemathesis.sh [target/debug/todo-api]     (SCHEMATHESIS_EXAMPLES=N, default 40)
+#   scripts/schemathesis.sh [target/debug/todo-api]     (SCHEMATHESIS_EXAMPLES=N, default 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN="${1:-target/debug/todo-api}"
-EXAMPLES="${SCHEMATHESIS_EXAMPLES:-40}"
+EXAMPLES="${SCHEMATHESIS_EXAMPLES:-100}"
 VERSION="4.32.5"
 VENV="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/todo-api/schemathesis-$VERSION}"
 

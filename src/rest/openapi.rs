@@ -35,6 +35,7 @@ use super::schemas::ErrorBody;
         (name = "tasks", description = "Tasks, visible with their list"),
         (name = "service", description = "Health and this document"),
     ),
+    servers((url = "/", description = "This server")),
     modifiers(&SharedParts),
 )]
 struct Base;
@@ -140,6 +141,10 @@ error_set!(
     Always = [405, 500, 503]
 );
 error_set!(
+    /// What an operation that needs no database can answer: another method (405), a bug (500).
+    MethodOrBug = [405, 500]
+);
+error_set!(
     /// A body that is not one JSON object of the right shape and rules.
     BodyErrors = [400, 413, 415, 422]
 );
@@ -212,8 +217,9 @@ pub fn base() -> Document {
     operation_id = "openapi",
     responses(
         (status = 200, description = "This document (OpenAPI 3.1)", body = Object, content_type = "application/json"),
-        Always,
+        MethodOrBug,
     ),
+    security(),
 )]
 pub async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], json())
