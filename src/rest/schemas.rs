@@ -165,8 +165,7 @@ pub struct NewTaskBody {
     description: Option<String>,
     /// Default `medium`.
     priority: Option<Priority>,
-    /// Default `[]`. Each 1 to 50 characters after trimming, stored trimmed; duplicates are
-    /// dropped (keeping the first); at most 10 remain.
+    /// Default `[]`; the rules are those of [`category_array`].
     #[schema(schema_with = nullable_categories)]
     categories: Option<Vec<String>>,
     /// RFC 3339 with any offset (stored and returned in UTC), years 0001 to 9999.
@@ -221,8 +220,8 @@ fn category_array(kind: SchemaType) -> Array {
         .items(item)
         .max_items(Some(10))
         .description(Some(
-            "At most 10, each 1 to 50 characters after trimming; stored trimmed, duplicates \
-             dropped (keeping the first)",
+            "At most 10 entries, each 1 to 50 characters after trimming; stored trimmed, \
+             duplicates dropped (keeping the first)",
         ))
         .build()
 }
