@@ -67,6 +67,9 @@ echo "== every operation but logout"
 fuzz --header "Authorization: Bearer $(signup fuzzer)" --exclude-operation-id logout ${SCHEMATHESIS_EXTRA:-} || status=$?
 echo "== logout"
 fuzz --header "Authorization: Bearer $(signup fuzzer-logout)" --include-operation-id logout || status=$?
+# Lists and tasks without a token: the anonymous caller and the unowned lists.
+echo "== lists and tasks, anonymous"
+fuzz --include-tag lists --include-tag tasks || status=$?
 
 if grep -q "internal error" "$WORK/server.log"; then
   echo "the server logged internal errors:" >&2
