@@ -45,7 +45,7 @@ async fn run() -> Result<(), StartError> {
     tracing::info!(
         addr = %listener.local_addr()?,
         database = %config.database_url,
-        "todo-api listening: REST at /api/v1, GraphQL and playground at /graphql"
+        "todo-api listening: REST at /api/v1 (reference at /docs), GraphQL and playground at /graphql"
     );
     server::serve(listener, router, server::shutdown_signal()).await?;
     maintenance.abort();
