@@ -243,7 +243,7 @@ pub struct ListsQuery {
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<i64>,
     /// Skip this many lists first.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64, default = 0)]
     offset: Option<i64>,
 }
 
@@ -273,7 +273,7 @@ pub struct TasksQuery {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
     /// Skip this many matching tasks first.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64, default = 0)]
     offset: Option<i64>,
 }
 
