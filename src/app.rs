@@ -14,11 +14,11 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::http::HttpSettings;
 use crate::rest::error::{error_for_status, InternalCause};
 use crate::service::Service;
+use crate::store::{Store, StoreError, StoreOptions};
 use crate::{graphql, playground, rest};
 
 /// What every handler can ask for, piece by piece (`State<Service>`, `State<HttpSettings>`...).
@@ -47,7 +47,7 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
-    Db(#[from] crate::db::DbError),
+    Store(#[from] StoreError),
     #[error("service: {0}")]
     Service(#[from] AppError),
     #[error("cannot listen: {0}")]
@@ -56,8 +56,13 @@ pub enum StartError {
 
 /// Opens the database, builds the service and returns the router serving both faces.
 pub async fn build(config: &Config) -> Result<(Router, Service), StartError> {
-    let db = Db::connect(&config.database_url, &config.sqlite_synchronous).await?;
-    let svc = Service::new(config, db).await?;
+    let store = Store::open(&StoreOptions {
+        url: &config.database_url,
+        sqlite_synchronous: &config.sqlite_synchronous,
+        pg_max_connections: config.pg_max_connections,
+    })
+    .await?;
+    let svc = Service::new(config, store).await?;
     Ok((router(config, svc.clone()), svc))
 }
 

@@ -60,6 +60,8 @@ pub struct Config {
     pub trust_proxy_headers: bool,
     pub production: bool,
     pub sqlite_synchronous: String,
+    /// PostgreSQL connections each instance keeps at most.
+    pub pg_max_connections: u32,
     pub graphql_introspection: bool,
     pub graphql_max_depth: usize,
     /// What a document may cost: a list field costs its page size times the cost of its items.
@@ -135,6 +137,7 @@ impl Config {
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
             production,
             sqlite_synchronous: synchronous.to_ascii_uppercase(),
+            pg_max_connections: parse_in(&get, "DATABASE_MAX_CONNECTIONS", 16, 1..=1000)?,
             graphql_introspection: parse(&get, "GRAPHQL_INTROSPECTION", true)?,
             graphql_max_depth: parse_in(&get, "GRAPHQL_MAX_DEPTH", 16, 1..=1000)?,
             graphql_max_complexity: parse_in(

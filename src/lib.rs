@@ -6,8 +6,6 @@ pub mod app;
 pub mod auth;
 /// Typed configuration from the environment; secrets redacted.
 pub mod config;
-/// Connection pools (SQLite WAL, one writer) and migrations.
-pub mod db;
 /// The one error type and its contract codes.
 pub mod error;
 /// The GraphQL face: schema, resolvers, dataloaders, GraphQL over HTTP.
@@ -18,9 +16,13 @@ pub mod http;
 pub mod passwords;
 /// The embedded browser pages: GraphiQL at /graphql, the REST API reference at /docs.
 pub mod playground;
+/// The records (users, lists, tasks) and their value types, shared by service and storage.
+pub mod records;
 /// The REST face under `/api/v1`.
 pub mod rest;
 /// Serving: listener, graceful shutdown, tracing set-up.
 pub mod server;
-/// Every business rule and SQL statement, shared by both faces.
+/// Every business rule, shared by both faces; no HTTP here.
 pub mod service;
+/// Every SQL statement, on SQLite or PostgreSQL behind one interface.
+pub mod store;

@@ -71,11 +71,7 @@ const LOW_DISK_MB: f64 = 100.0;
 
 impl Service {
     pub async fn health(&self) -> Health {
-        let check = async {
-            let mut conn = self.db().probe().await?;
-            sqlx::query("SELECT 1").execute(&mut *conn).await?;
-            Ok::<_, crate::error::AppError>(())
-        };
+        let check = self.store().ping();
         let db_ok = tokio::time::timeout(DB_CHECK_TIMEOUT, check)
             .await
             .is_ok_and(|r| r.is_ok());

@@ -9,7 +9,6 @@ pub mod values;
 
 mod limits;
 mod sessions;
-mod sql;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,9 +18,9 @@ use uuid::Uuid;
 
 use crate::auth::{TokenId, Tokens};
 use crate::config::Config;
-use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::passwords::Passwords;
+use crate::store::Store;
 use limits::AuthLimiter;
 use sessions::Sessions;
 pub use users::User;
@@ -62,26 +61,34 @@ impl Caller {
 pub struct Service(Arc<Inner>);
 
 struct Inner {
-    db: Db,
+    store: Store,
     tokens: Tokens,
     passwords: Passwords,
     limiter: Option<AuthLimiter>,
-    sessions: Sessions,
+    /// The exact in-memory view of sessions, where this process is the database's only user.
+    sessions: Option<Sessions>,
     allow_anonymous: bool,
     /// Where the database lives, for the health check's disk figures.
     data_path: std::path::PathBuf,
 }
 
 impl Service {
-    pub async fn new(config: &Config, db: Db) -> AppResult<Self> {
+    pub async fn new(config: &Config, store: Store) -> AppResult<Self> {
         let passwords = Passwords::new(config.hash_cost, config.hash_concurrency).await?;
         let limiter = config
             .auth_rate_limited()
             .then(|| AuthLimiter::new(config.auth_rate_per_second, config.auth_rate_burst));
-        let sessions = Sessions::with_revoked(users::load_revocations(&db).await?);
+        let sessions = if store.exclusive() {
+            let revoked = store.revocations(values::Timestamp::now()).await?;
+            Some(Sessions::with_revoked(
+                revoked.into_iter().map(|(jti, at)| (jti, at.micros())),
+            ))
+        } else {
+            None
+        };
         Ok(Self(Arc::new(Inner {
             sessions,
-            db,
+            store,
             tokens: Tokens::new(&config.jwt_secret, config.jwt_expiry_seconds),
             passwords,
             limiter,
@@ -90,8 +97,8 @@ impl Service {
         })))
     }
 
-    fn db(&self) -> &Db {
-        &self.0.db
+    fn store(&self) -> &Store {
+        &self.0.store
     }
 
     /// The token lifetime, for the cookie's `Max-Age`.
@@ -137,8 +144,8 @@ impl Service {
         })
     }
 
-    /// Closes the database pools (graceful shutdown; afterwards requests get 503).
+    /// Closes the database connections (graceful shutdown; afterwards requests get 503).
     pub async fn close(&self) {
-        self.0.db.close().await;
+        self.0.store.close().await;
     }
 }

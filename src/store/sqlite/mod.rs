@@ -1,4 +1,5 @@
-//! SQLite connections: WAL mode, one writer connection and a few readers, each behind a mutex.
+//! SQLite storage: WAL mode, one writer connection and a few readers, each behind a mutex, and
+//! migrations from `migrations/sqlite/`.
 //!
 //! Every write goes through the single writer, so two writers never race for SQLite's lock and
 //! no client ever sees "database is locked"; readers never block in WAL mode. The connections are
@@ -8,66 +9,44 @@
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Row, SqliteConnection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use uuid::Uuid;
 
+use super::StoreError;
 use crate::error::{AppError, AppResult};
 
-/// Why the database could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("unsupported DATABASE_URL {0:?}: this build serves sqlite:// URLs")]
-    Unsupported(String),
-    #[error("cannot create the database folder {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("database: {0}")]
-    Sqlx(#[from] sqlx::Error),
-    #[error("migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
+mod lists;
+mod tasks;
+mod users;
 
 /// One connection; `None` once closed (then every use is "service unavailable").
 type Slot = Mutex<Option<SqliteConnection>>;
 
 /// A connection held for the duration of a few statements.
-pub type Conn<'a> = MappedMutexGuard<'a, SqliteConnection>;
+type Conn<'a> = MappedMutexGuard<'a, SqliteConnection>;
 
-/// The connections the service runs its SQL on. Cheap to clone.
-#[derive(Clone)]
-pub struct Db {
-    writer: Arc<Slot>,
+/// The connections the service's SQL runs on.
+pub struct SqliteStore {
+    writer: Slot,
     /// Empty for an in-memory database, which exists once per connection: reads use the writer.
-    readers: Arc<[Slot]>,
-    next_reader: Arc<AtomicUsize>,
+    readers: Box<[Slot]>,
+    next_reader: AtomicUsize,
     /// The health check's own connection, so that it measures whether the database answers, not
     /// how long the queue of user reads is (a few heavy reads could hold every reader).
-    probe: Arc<Slot>,
-}
-
-impl std::fmt::Debug for Db {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("readers", &self.readers.len())
-            .finish()
-    }
+    probe: Slot,
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl Db {
+impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and applies pending migrations.
-    pub async fn connect(url: &str, synchronous: &str) -> Result<Self, DbError> {
-        if !url.starts_with("sqlite:") {
-            return Err(DbError::Unsupported(url.to_owned()));
-        }
+    pub async fn connect(url: &str, synchronous: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -81,13 +60,15 @@ impl Db {
             .parent()
             .filter(|p| !in_memory && !p.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
                 path: folder.display().to_string(),
                 source,
             })?;
         }
         let mut writer = options.connect().await?;
-        sqlx::migrate!("./migrations").run(&mut writer).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut writer)
+            .await?;
         let count = if in_memory {
             0
         } else {
@@ -106,21 +87,21 @@ impl Db {
             Some(options.clone().read_only(true).connect().await?)
         };
         Ok(Self {
-            writer: Arc::new(Mutex::new(Some(writer))),
+            writer: Mutex::new(Some(writer)),
             readers: readers.into(),
-            next_reader: Arc::new(AtomicUsize::new(0)),
-            probe: Arc::new(Mutex::new(probe)),
+            next_reader: AtomicUsize::new(0),
+            probe: Mutex::new(probe),
         })
     }
 
     /// The writer connection, held until the guard drops: statements run on it back to back
     /// with no other write in between.
-    pub(crate) async fn writer(&self) -> AppResult<Conn<'_>> {
+    pub(super) async fn writer(&self) -> AppResult<Conn<'_>> {
         open(self.writer.lock().await)
     }
 
     /// A reader connection: an idle one if there is one, else the next in turn.
-    pub(crate) async fn reader(&self) -> AppResult<Conn<'_>> {
+    pub(super) async fn reader(&self) -> AppResult<Conn<'_>> {
         if self.readers.is_empty() {
             return self.writer().await;
         }
@@ -133,19 +114,23 @@ impl Db {
         open(self.readers[turn].lock().await)
     }
 
-    /// The health check's connection (the writer for an in-memory database).
-    pub(crate) async fn probe(&self) -> AppResult<Conn<'_>> {
+    /// `SELECT 1` on the health check's own connection (the writer for an in-memory database).
+    pub async fn ping(&self) -> AppResult<()> {
         let guard = self.probe.lock().await;
-        if guard.is_none() && self.readers.is_empty() {
-            return self.writer().await;
-        }
-        open(guard)
+        let mut conn = if guard.is_none() && self.readers.is_empty() {
+            drop(guard);
+            self.writer().await?
+        } else {
+            open(guard)?
+        };
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
     }
 
     /// Closes every connection; later queries fail as "service unavailable".
     pub async fn close(&self) {
-        let probe = std::iter::once(&*self.probe);
-        for slot in std::iter::once(&*self.writer)
+        let probe = std::iter::once(&self.probe);
+        for slot in std::iter::once(&self.writer)
             .chain(self.readers.iter())
             .chain(probe)
         {
@@ -158,4 +143,51 @@ impl Db {
 
 fn open(guard: MutexGuard<'_, Option<SqliteConnection>>) -> AppResult<Conn<'_>> {
     MutexGuard::try_map(guard, Option::as_mut).map_err(|_| AppError::Unavailable)
+}
+
+/// Ids as one JSON array, for `IN (SELECT value FROM json_each(?))`: one statement whatever
+/// the number of ids, since SQLite has no array binds.
+fn json_ids(ids: &[Uuid]) -> String {
+    let mut out = String::with_capacity(2 + ids.len() * 39);
+    out.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        out.push('"');
+    }
+    out.push(']');
+    out
+}
+
+/// An id bound as SQLite stores it (lowercase hyphenated text); `None` binds NULL.
+fn id_text(id: Option<Uuid>) -> Option<String> {
+    id.map(|id| id.hyphenated().to_string())
+}
+
+fn uuid_column(row: &SqliteRow, name: &str) -> AppResult<Uuid> {
+    let raw: &str = row.try_get(name)?;
+    Uuid::parse_str(raw).map_err(|e| AppError::internal(format_args!("bad uuid in {name}: {e}")))
+}
+
+/// A JSON document SQLite built (many rows in one value), decoded by field name.
+fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> AppResult<T> {
+    serde_json::from_str(raw).map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_a_json_array() {
+        assert_eq!(json_ids(&[]), "[]");
+        let a = Uuid::nil();
+        assert_eq!(
+            json_ids(&[a, a]),
+            r#"["00000000-0000-0000-0000-000000000000","00000000-0000-0000-0000-000000000000"]"#
+        );
+    }
 }

@@ -1,0 +1,213 @@
+//! Storage: every SQL statement, behind one interface with two backends that mirror each other
+//! file for file. SQLite (`sqlite/`) is embedded and the default; PostgreSQL (`postgres/`) lets
+//! several instances share one database. The rules (validation, what may change, who may see
+//! what) are the service's; a store only runs them as statements, scoped by the caller's id
+//! (`owner`, `None` for an anonymous caller) with the same visibility rule on both backends.
+
+mod postgres;
+mod sqlite;
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::records::{ListPage, Page, Task, TaskPage, TaskQuery, Timestamp, TodoList, User};
+use postgres::PgStore;
+use sqlite::SqliteStore;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    Unsupported(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// How to open the database.
+pub struct StoreOptions<'a> {
+    pub url: &'a str,
+    /// SQLite's `synchronous` pragma.
+    pub sqlite_synchronous: &'a str,
+    /// PostgreSQL connections per instance.
+    pub pg_max_connections: u32,
+}
+
+/// The database, on one backend or the other.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(Box<PgStore>),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! on_backend {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database named by the URL's scheme and applies pending migrations.
+    pub async fn open(options: &StoreOptions<'_>) -> Result<Self, StoreError> {
+        let url = options.url;
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(
+                SqliteStore::connect(url, options.sqlite_synchronous).await?,
+            ))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(Box::new(
+                PgStore::connect(url, options.pg_max_connections).await?,
+            )))
+        } else {
+            Err(StoreError::Unsupported(url.to_owned()))
+        }
+    }
+
+    /// True when this process is the database's only user (an SQLite file), so that what it
+    /// wrote itself is all there is to know; false when other instances may write too.
+    pub fn exclusive(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
+    pub async fn ping(&self) -> AppResult<()> {
+        on_backend!(self, s => s.ping().await)
+    }
+
+    /// Closes every connection; later calls fail as "service unavailable".
+    pub async fn close(&self) {
+        on_backend!(self, s => s.close().await)
+    }
+
+    // Users and revoked tokens.
+
+    pub async fn insert_user(&self, user: &User, password_hash: &str) -> AppResult<bool> {
+        on_backend!(self, s => s.insert_user(user, password_hash).await)
+    }
+
+    pub async fn taken(&self, username: &str, email: &str) -> AppResult<(bool, bool)> {
+        on_backend!(self, s => s.taken(username, email).await)
+    }
+
+    pub async fn login_candidate(&self, login: &str) -> AppResult<Option<(User, String)>> {
+        on_backend!(self, s => s.login_candidate(login).await)
+    }
+
+    pub async fn user_and_revocation(
+        &self,
+        user_id: Uuid,
+        jti: Uuid,
+    ) -> AppResult<Option<(User, bool)>> {
+        on_backend!(self, s => s.user_and_revocation(user_id, jti).await)
+    }
+
+    pub async fn revoke(&self, jti: Uuid, user_id: Uuid, expires_at: Timestamp) -> AppResult<()> {
+        on_backend!(self, s => s.revoke(jti, user_id, expires_at).await)
+    }
+
+    pub async fn revocations(&self, now: Timestamp) -> AppResult<Vec<(Uuid, Timestamp)>> {
+        on_backend!(self, s => s.revocations(now).await)
+    }
+
+    pub async fn purge_revocations(&self, now: Timestamp) -> AppResult<u64> {
+        on_backend!(self, s => s.purge_revocations(now).await)
+    }
+
+    pub async fn users_by_ids(&self, ids: &[Uuid]) -> AppResult<HashMap<Uuid, User>> {
+        on_backend!(self, s => s.users_by_ids(ids).await)
+    }
+
+    // Lists.
+
+    pub async fn lists(&self, owner: Option<Uuid>, page: Page) -> AppResult<ListPage> {
+        on_backend!(self, s => s.lists(owner, page).await)
+    }
+
+    pub async fn insert_list(&self, list: &TodoList) -> AppResult<()> {
+        on_backend!(self, s => s.insert_list(list).await)
+    }
+
+    pub async fn list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<TodoList>> {
+        on_backend!(self, s => s.list(owner, id).await)
+    }
+
+    pub async fn update_list(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        change: impl FnOnce(&TodoList) -> TodoList + Send,
+    ) -> AppResult<Option<TodoList>> {
+        on_backend!(self, s => s.update_list(owner, id, change).await)
+    }
+
+    pub async fn delete_list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
+        on_backend!(self, s => s.delete_list(owner, id).await)
+    }
+
+    pub async fn lists_by_ids(
+        &self,
+        owner: Option<Uuid>,
+        ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, TodoList>> {
+        on_backend!(self, s => s.lists_by_ids(owner, ids).await)
+    }
+
+    // Tasks.
+
+    pub async fn tasks(
+        &self,
+        owner: Option<Uuid>,
+        list_id: Uuid,
+        query: &TaskQuery,
+    ) -> AppResult<Option<TaskPage>> {
+        on_backend!(self, s => s.tasks(owner, list_id, query).await)
+    }
+
+    pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
+        on_backend!(self, s => s.insert_task(owner, task).await)
+    }
+
+    pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
+        on_backend!(self, s => s.task(owner, id).await)
+    }
+
+    pub async fn update_task(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        change: impl FnOnce(&Task) -> Task + Send,
+    ) -> AppResult<Option<Task>> {
+        on_backend!(self, s => s.update_task(owner, id, change).await)
+    }
+
+    pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
+        on_backend!(self, s => s.delete_task(owner, id).await)
+    }
+
+    pub async fn tasks_by_list_ids(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+        query: &TaskQuery,
+    ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
+        on_backend!(self, s => s.tasks_by_list_ids(owner, list_ids, query).await)
+    }
+
+    pub async fn task_counts(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, i64>> {
+        on_backend!(self, s => s.task_counts(owner, list_ids).await)
+    }
+}

@@ -1,0 +1,89 @@
+//! PostgreSQL storage: a connection pool shared by every request, migrations from
+//! `migrations/postgres/`, and the health probe's own connection. Several service instances may
+//! share the database; nothing here assumes this process is its only user.
+
+mod lists;
+mod tasks;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Connection, PgConnection, PgPool, Row};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::error::AppResult;
+use crate::records::Timestamp;
+
+/// The visibility rule for a list aliased `l`, with the caller's id as the given parameter
+/// (NULL when anonymous): unowned lists are visible to everyone, owned ones to their owner.
+fn visible(param: usize) -> String {
+    format!("(l.owner_id IS NULL OR l.owner_id = ${param})")
+}
+
+pub struct PgStore {
+    pool: PgPool,
+    options: PgConnectOptions,
+    /// The health check's connection, replaced when it breaks: it answers whether the database
+    /// does, however busy the pool is.
+    probe: Mutex<Option<PgConnection>>,
+}
+
+/// How long a request waits for a pooled connection before it is answered with 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl PgStore {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("todo-api");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool,
+            options,
+            probe: Mutex::new(None),
+        })
+    }
+
+    /// `SELECT 1` on the probe connection, reconnecting once when it is gone.
+    pub async fn ping(&self) -> AppResult<()> {
+        let mut probe = self.probe.lock().await;
+        if let Some(conn) = probe.as_mut() {
+            if sqlx::query("SELECT 1").execute(&mut *conn).await.is_ok() {
+                return Ok(());
+            }
+        }
+        *probe = None;
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        sqlx::query("SELECT 1").execute(&mut conn).await?;
+        *probe = Some(conn);
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+        if let Some(conn) = self.probe.lock().await.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+fn timestamp(row: &PgRow, column: &str) -> AppResult<Timestamp> {
+    let at: chrono::DateTime<chrono::Utc> = row.try_get(column)?;
+    Ok(Timestamp::from_datetime(at))
+}
+
+fn opt_timestamp(row: &PgRow, column: &str) -> AppResult<Option<Timestamp>> {
+    let at: Option<chrono::DateTime<chrono::Utc>> = row.try_get(column)?;
+    Ok(at.map(Timestamp::from_datetime))
+}
+
+fn uuid(row: &PgRow, column: &str) -> AppResult<Uuid> {
+    Ok(row.try_get(column)?)
+}

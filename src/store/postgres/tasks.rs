@@ -1,0 +1,291 @@
+//! Tasks on PostgreSQL (the mirror of `sqlite/tasks.rs`). Every statement joins the task's list
+//! for visibility.
+
+use std::collections::HashMap;
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use super::lists::find_list;
+use super::{opt_timestamp, timestamp, uuid, visible, PgStore};
+use crate::error::{AppError, AppResult};
+use crate::records::{fold, Priority, Task, TaskPage, TaskQuery, TaskSort};
+
+const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
+                       t.categories, t.due_date, t.created_at, t.updated_at";
+
+impl PgStore {
+    /// The page of `query` in a list and the number of matches, or `None` when the list is not
+    /// visible; one statement.
+    pub async fn tasks(
+        &self,
+        owner: Option<Uuid>,
+        list_id: Uuid,
+        query: &TaskQuery,
+    ) -> AppResult<Option<TaskPage>> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT v.visible, c.total, p.* FROM (SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ",
+        );
+        sql.push_bind(list_id)
+            .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(owner)
+            .push(")) AS visible) v CROSS JOIN (SELECT count(*) AS total FROM tasks t WHERE t.list_id = ")
+            .push_bind(list_id);
+        push_filters(&mut sql, query);
+        sql.push(") c LEFT JOIN LATERAL (SELECT ")
+            .push(COLUMNS)
+            .push(" FROM tasks t WHERE t.list_id = ")
+            .push_bind(list_id);
+        push_filters(&mut sql, query);
+        sql.push(" ORDER BY ")
+            .push(order_by(query))
+            .push(" LIMIT ")
+            .push_bind(query.limit)
+            .push(" OFFSET ")
+            .push_bind(query.offset)
+            .push(") p ON v.visible");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        if !first.try_get::<bool, _>("visible")? {
+            return Ok(None);
+        }
+        let mut tasks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
+                tasks.push(task_from_row(row)?);
+            }
+        }
+        Ok(Some(TaskPage {
+            tasks,
+            total: first.try_get("total")?,
+        }))
+    }
+
+    /// Inserts a task if its list is visible (one statement, no window for a race).
+    pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
+             due_date, created_at, title_key, description_key) \
+             SELECT $1, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM lists l \
+             WHERE l.id = $11 AND {}",
+            visible(12)
+        ))
+        .bind(task.id)
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(task.completed)
+        .bind(task.priority.rank())
+        .bind(&task.categories)
+        .bind(task.due_date.map(|t| t.to_datetime()))
+        .bind(task.created_at.to_datetime())
+        .bind(fold(&task.title))
+        .bind(fold(task.description.as_deref().unwrap_or("")))
+        .bind(task.list_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
+        find_task(&self.pool, owner, id, "").await
+    }
+
+    /// Changes a visible task: `change` gets the current task and returns the next one; nothing
+    /// is written when they are equal. A move needs a visible target list (else `NotFound`, and
+    /// nothing changes). The task row, and the target list's key, are locked until the write.
+    pub async fn update_task(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        change: impl FnOnce(&Task) -> Task + Send,
+    ) -> AppResult<Option<Task>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(current) = find_task(&mut *tx, owner, id, " FOR UPDATE OF t").await? else {
+            return Ok(None);
+        };
+        let next = change(&current);
+        if next == current {
+            return Ok(Some(current));
+        }
+        if next.list_id != current.list_id
+            && find_list(&mut *tx, owner, next.list_id, " FOR KEY SHARE")
+                .await?
+                .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        sqlx::query(
+            "UPDATE tasks SET list_id = $1, title = $2, description = $3, completed = $4, \
+             priority = $5, categories = $6, due_date = $7, updated_at = $8, title_key = $9, \
+             description_key = $10 WHERE id = $11",
+        )
+        .bind(next.list_id)
+        .bind(&next.title)
+        .bind(&next.description)
+        .bind(next.completed)
+        .bind(next.priority.rank())
+        .bind(&next.categories)
+        .bind(next.due_date.map(|t| t.to_datetime()))
+        .bind(next.updated_at.map(|t| t.to_datetime()))
+        .bind(fold(&next.title))
+        .bind(fold(next.description.as_deref().unwrap_or("")))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(next))
+    }
+
+    /// Deletes a task of a visible list; `false` when there was none to delete.
+    pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM tasks t USING lists l WHERE t.id = $1 AND l.id = t.list_id AND {}",
+            visible(2)
+        ))
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The page of `query` for each of several visible lists, in one statement.
+    pub async fn tasks_by_list_ids(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+        query: &TaskQuery,
+    ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
+        let order = order_by(query);
+        let mut sql = QueryBuilder::<Postgres>::new(format!(
+            "SELECT * FROM (SELECT {COLUMNS}, row_number() OVER (PARTITION BY t.list_id ORDER BY {order}) AS rn \
+             FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id = ANY("
+        ));
+        sql.push_bind(list_ids)
+            .push(") AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(owner)
+            .push(")");
+        push_filters(&mut sql, query);
+        sql.push(") s WHERE rn > ")
+            .push_bind(query.offset)
+            .push(" AND rn <= ")
+            .push_bind(query.offset.saturating_add(query.limit))
+            .push(" ORDER BY list_id, rn");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        let mut by_list: HashMap<Uuid, Vec<Task>> = HashMap::with_capacity(list_ids.len());
+        for row in &rows {
+            let task = task_from_row(row)?;
+            by_list.entry(task.list_id).or_default().push(task);
+        }
+        Ok(by_list)
+    }
+
+    /// Task counts of several visible lists, in one statement.
+    pub async fn task_counts(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, i64>> {
+        let rows = sqlx::query(&format!(
+            "SELECT t.list_id, count(*) AS n FROM tasks t JOIN lists l ON l.id = t.list_id \
+             WHERE t.list_id = ANY($1) AND {} GROUP BY t.list_id",
+            visible(2)
+        ))
+        .bind(list_ids)
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((uuid(r, "list_id")?, r.try_get("n")?)))
+            .collect()
+    }
+}
+
+async fn find_task<'e>(
+    executor: impl PgExecutor<'e>,
+    owner: Option<Uuid>,
+    id: Uuid,
+    lock: &str,
+) -> AppResult<Option<Task>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1 AND {}{lock}",
+        visible(2)
+    ))
+    .bind(id)
+    .bind(owner)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(task_from_row).transpose()
+}
+
+/// Appends the WHERE conditions of `query` (every value bound, never spliced).
+fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, query: &TaskQuery) {
+    if let Some(completed) = query.completed {
+        sql.push(" AND t.completed = ").push_bind(completed);
+    }
+    if let Some(priority) = query.priority {
+        sql.push(" AND t.priority = ").push_bind(priority.rank());
+    }
+    if let Some(category) = &query.category {
+        sql.push(" AND ")
+            .push_bind(category.trim().to_owned())
+            .push(" = ANY(t.categories)");
+    }
+    if let Some(before) = query.due_before {
+        sql.push(" AND t.due_date < ")
+            .push_bind(before.to_datetime());
+    }
+    if let Some(after) = query.due_after {
+        sql.push(" AND t.due_date > ")
+            .push_bind(after.to_datetime());
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        // Both sides folded by the service; strpos() has no pattern characters to escape.
+        let needle = fold(q);
+        sql.push(" AND (strpos(t.title_key, ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR strpos(t.description_key, ")
+            .push_bind(needle)
+            .push(") > 0)");
+    }
+}
+
+/// ORDER BY for `query`, as on SQLite: the chosen key, tasks without a due date last in both
+/// directions, ties broken by creation time, then id. Titles compare by code point (`"C"`), as
+/// SQLite does, whatever the database's locale.
+fn order_by(query: &TaskQuery) -> &'static str {
+    use TaskSort::*;
+    match (query.sort, query.descending) {
+        (CreatedAt, false) => "t.created_at ASC, t.id ASC",
+        (CreatedAt, true) => "t.created_at DESC, t.id ASC",
+        (DueDate, false) => "(t.due_date IS NULL) ASC, t.due_date ASC, t.created_at ASC, t.id ASC",
+        (DueDate, true) => "(t.due_date IS NULL) ASC, t.due_date DESC, t.created_at ASC, t.id ASC",
+        (Priority, false) => "t.priority ASC, t.created_at ASC, t.id ASC",
+        (Priority, true) => "t.priority DESC, t.created_at ASC, t.id ASC",
+        (Title, false) => {
+            "t.title_key COLLATE \"C\" ASC, t.title COLLATE \"C\" ASC, t.created_at ASC, t.id ASC"
+        }
+        (Title, true) => {
+            "t.title_key COLLATE \"C\" DESC, t.title COLLATE \"C\" DESC, t.created_at ASC, t.id ASC"
+        }
+    }
+}
+
+fn task_from_row(row: &PgRow) -> AppResult<Task> {
+    Ok(Task {
+        id: uuid(row, "id")?,
+        list_id: uuid(row, "list_id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        completed: row.try_get("completed")?,
+        priority: Priority::from_rank(row.try_get("priority")?),
+        categories: row.try_get("categories")?,
+        due_date: opt_timestamp(row, "due_date")?,
+        created_at: timestamp(row, "created_at")?,
+        updated_at: opt_timestamp(row, "updated_at")?,
+    })
+}

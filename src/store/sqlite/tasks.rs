@@ -1,0 +1,320 @@
+//! Tasks on SQLite (the mirror of `postgres/tasks.rs`). Every statement joins the task's list
+//! for visibility.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
+use uuid::Uuid;
+
+use super::lists::{find_list, VISIBLE};
+use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
+use crate::error::{AppError, AppResult};
+use crate::records::{fold, Priority, Task, TaskPage, TaskQuery, TaskSort, Timestamp};
+
+/// A task row as one JSON object, for reads that return many rows as one value (see
+/// [`TaskJson`]).
+const JSON_ROW: &str = "json_object('id', t.id, 'list_id', t.list_id, 'title', t.title, \
+     'description', t.description, 'completed', t.completed, 'priority', t.priority, \
+     'categories', json(t.categories), 'due_date', t.due_date, 'created_at', t.created_at, \
+     'updated_at', t.updated_at)";
+
+const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
+                       t.categories, t.due_date, t.created_at, t.updated_at";
+
+impl SqliteStore {
+    /// The page of `query` in a list and the number of matches, or `None` when the list is not
+    /// visible. One statement: rows cross from SQLite's worker thread one by one, so the page
+    /// comes back as one JSON array, and only the page's rows (chosen by rowid) become JSON.
+    pub async fn tasks(
+        &self,
+        owner: Option<Uuid>,
+        list_id: Uuid,
+        query: &TaskQuery,
+    ) -> AppResult<Option<TaskPage>> {
+        let list = list_id.hyphenated().to_string();
+        let mut sql =
+            QueryBuilder::<Sqlite>::new("SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ");
+        sql.push_bind(list.clone())
+            .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(id_text(owner))
+            .push(")) AS visible, (SELECT COUNT(*) FROM tasks t WHERE t.list_id = ")
+            .push_bind(list.clone());
+        push_filters(&mut sql, query);
+        sql.push(") AS total, (SELECT json_group_array(")
+            .push(JSON_ROW)
+            .push(" ORDER BY ")
+            .push(order_by(query))
+            .push(") FROM tasks t WHERE t.rowid IN (SELECT t.rowid FROM tasks t WHERE t.list_id = ")
+            .push_bind(list);
+        push_filters(&mut sql, query);
+        sql.push(" ORDER BY ")
+            .push(order_by(query))
+            .push(" LIMIT ")
+            .push_bind(query.limit)
+            .push(" OFFSET ")
+            .push_bind(query.offset)
+            .push(")) AS page");
+        let row = sql.build().fetch_one(&mut *self.reader().await?).await?;
+        if !row.try_get::<bool, _>("visible")? {
+            return Ok(None);
+        }
+        Ok(Some(TaskPage {
+            total: row.try_get("total")?,
+            tasks: tasks_from_json(row.try_get("page")?)?,
+        }))
+    }
+
+    /// Inserts a task if its list is visible (one statement, no window for a race).
+    pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
+             due_date, created_at, title_key, description_key) \
+             SELECT ?, l.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM lists l WHERE l.id = ? AND {VISIBLE}"
+        ))
+        .bind(task.id.hyphenated())
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(task.completed)
+        .bind(task.priority.rank())
+        .bind(categories_json(&task.categories)?)
+        .bind(task.due_date.map(Timestamp::micros))
+        .bind(task.created_at.micros())
+        .bind(fold(&task.title))
+        .bind(fold(task.description.as_deref().unwrap_or("")))
+        .bind(task.list_id.hyphenated())
+        .bind(id_text(owner))
+        .execute(&mut *self.writer().await?)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
+        find_task(&mut *self.reader().await?, owner, id).await
+    }
+
+    /// Changes a visible task: `change` gets the current task and returns the next one; nothing
+    /// is written when they are equal. A move needs a visible target list (else `NotFound`, and
+    /// nothing changes). Holding the only writer, the reads and the write cannot interleave with
+    /// any other write: no transaction (and its two extra round trips) is needed.
+    pub async fn update_task(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        change: impl FnOnce(&Task) -> Task + Send,
+    ) -> AppResult<Option<Task>> {
+        let mut conn = self.writer().await?;
+        let Some(current) = find_task(&mut *conn, owner, id).await? else {
+            return Ok(None);
+        };
+        let next = change(&current);
+        if next == current {
+            return Ok(Some(current));
+        }
+        if next.list_id != current.list_id
+            && find_list(&mut *conn, owner, next.list_id).await?.is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        sqlx::query(
+            "UPDATE tasks SET list_id = ?, title = ?, description = ?, completed = ?, priority = ?, \
+             categories = ?, due_date = ?, updated_at = ?, title_key = ?, description_key = ? WHERE id = ?",
+        )
+        .bind(next.list_id.hyphenated())
+        .bind(&next.title)
+        .bind(&next.description)
+        .bind(next.completed)
+        .bind(next.priority.rank())
+        .bind(categories_json(&next.categories)?)
+        .bind(next.due_date.map(Timestamp::micros))
+        .bind(next.updated_at.map(Timestamp::micros))
+        .bind(fold(&next.title))
+        .bind(fold(next.description.as_deref().unwrap_or("")))
+        .bind(id.hyphenated())
+        .execute(&mut *conn)
+        .await?;
+        Ok(Some(next))
+    }
+
+    /// Deletes a task of a visible list; `false` when there was none to delete.
+    pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM tasks WHERE id = ? AND EXISTS \
+             (SELECT 1 FROM lists l WHERE l.id = tasks.list_id AND {VISIBLE})"
+        ))
+        .bind(id.hyphenated())
+        .bind(id_text(owner))
+        .execute(&mut *self.writer().await?)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The page of `query` for each of several visible lists, in one statement. Rows are
+    /// numbered per list on rowids only; just the chosen ones become JSON.
+    pub async fn tasks_by_list_ids(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+        query: &TaskQuery,
+    ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
+        let order = order_by(query);
+        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT json_group_array({JSON_ROW} ORDER BY t.list_id, {order}) FROM tasks t WHERE t.rowid IN \
+             (SELECT rid FROM (SELECT t.rowid AS rid, ROW_NUMBER() OVER (PARTITION BY t.list_id ORDER BY {order}) AS rn \
+             FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id IN (SELECT value FROM json_each("
+        ));
+        sql.push_bind(json_ids(list_ids)).push("))");
+        sql.push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(id_text(owner))
+            .push(")");
+        push_filters(&mut sql, query);
+        sql.push(") WHERE rn > ").push_bind(query.offset);
+        sql.push(" AND rn <= ")
+            .push_bind(query.offset.saturating_add(query.limit))
+            .push(")");
+        let row = sql.build().fetch_one(&mut *self.reader().await?).await?;
+        let mut by_list: HashMap<Uuid, Vec<Task>> = HashMap::with_capacity(list_ids.len());
+        for task in tasks_from_json(row.try_get(0)?)? {
+            by_list.entry(task.list_id).or_default().push(task);
+        }
+        Ok(by_list)
+    }
+
+    /// Task counts of several visible lists, in one statement.
+    pub async fn task_counts(
+        &self,
+        owner: Option<Uuid>,
+        list_ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, i64>> {
+        let row = sqlx::query(&format!(
+            "SELECT json_group_object(list_id, n) FROM (SELECT t.list_id AS list_id, COUNT(*) AS n \
+             FROM tasks t JOIN lists l ON l.id = t.list_id \
+             WHERE t.list_id IN (SELECT value FROM json_each(?)) AND {VISIBLE} GROUP BY t.list_id)"
+        ))
+        .bind(json_ids(list_ids))
+        .bind(id_text(owner))
+        .fetch_one(&mut *self.reader().await?)
+        .await?;
+        from_json(row.try_get(0)?)
+    }
+}
+
+async fn find_task<'e>(
+    executor: impl SqliteExecutor<'e>,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> AppResult<Option<Task>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ? AND {VISIBLE}"
+    ))
+    .bind(id.hyphenated())
+    .bind(id_text(owner))
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(task_from_row).transpose()
+}
+
+/// Appends the WHERE conditions of `query` (every value bound, never spliced).
+fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &TaskQuery) {
+    if let Some(completed) = query.completed {
+        sql.push(" AND t.completed = ").push_bind(completed);
+    }
+    if let Some(priority) = query.priority {
+        sql.push(" AND t.priority = ").push_bind(priority.rank());
+    }
+    if let Some(category) = &query.category {
+        sql.push(" AND EXISTS (SELECT 1 FROM json_each(t.categories) c WHERE c.value = ")
+            .push_bind(category.trim().to_owned())
+            .push(")");
+    }
+    if let Some(before) = query.due_before {
+        sql.push(" AND t.due_date < ").push_bind(before.micros());
+    }
+    if let Some(after) = query.due_after {
+        sql.push(" AND t.due_date > ").push_bind(after.micros());
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        // Both sides folded by the service; instr() has no pattern characters to escape.
+        let needle = fold(q);
+        sql.push(" AND (instr(t.title_key, ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR instr(t.description_key, ")
+            .push_bind(needle)
+            .push(") > 0)");
+    }
+}
+
+/// ORDER BY for `query`: the chosen key, tasks without a due date last in both directions, and
+/// ties broken by creation time, then id (both ascending). Text compares by code point.
+fn order_by(query: &TaskQuery) -> &'static str {
+    use TaskSort::*;
+    match (query.sort, query.descending) {
+        (CreatedAt, false) => "t.created_at ASC, t.id ASC",
+        (CreatedAt, true) => "t.created_at DESC, t.id ASC",
+        (DueDate, false) => "(t.due_date IS NULL) ASC, t.due_date ASC, t.created_at ASC, t.id ASC",
+        (DueDate, true) => "(t.due_date IS NULL) ASC, t.due_date DESC, t.created_at ASC, t.id ASC",
+        (Priority, false) => "t.priority ASC, t.created_at ASC, t.id ASC",
+        (Priority, true) => "t.priority DESC, t.created_at ASC, t.id ASC",
+        (Title, false) => "t.title_key ASC, t.title ASC, t.created_at ASC, t.id ASC",
+        (Title, true) => "t.title_key DESC, t.title DESC, t.created_at ASC, t.id ASC",
+    }
+}
+
+fn categories_json(categories: &[String]) -> AppResult<String> {
+    serde_json::to_string(categories).map_err(AppError::internal)
+}
+
+/// A task as [`JSON_ROW`] encodes it.
+#[derive(Deserialize)]
+struct TaskJson {
+    id: Uuid,
+    list_id: Uuid,
+    title: String,
+    description: Option<String>,
+    completed: u8,
+    priority: i16,
+    categories: Vec<String>,
+    due_date: Option<i64>,
+    created_at: i64,
+    updated_at: Option<i64>,
+}
+
+fn tasks_from_json(raw: &str) -> AppResult<Vec<Task>> {
+    let rows: Vec<TaskJson> = from_json(raw)?;
+    Ok(rows
+        .into_iter()
+        .map(|t| Task {
+            id: t.id,
+            list_id: t.list_id,
+            title: t.title,
+            description: t.description,
+            completed: t.completed != 0,
+            priority: Priority::from_rank(t.priority),
+            categories: t.categories,
+            due_date: t.due_date.map(Timestamp::from_micros),
+            created_at: Timestamp::from_micros(t.created_at),
+            updated_at: t.updated_at.map(Timestamp::from_micros),
+        })
+        .collect())
+}
+
+fn task_from_row(row: &SqliteRow) -> AppResult<Task> {
+    let categories: &str = row.try_get("categories")?;
+    Ok(Task {
+        id: uuid_column(row, "id")?,
+        list_id: uuid_column(row, "list_id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        completed: row.try_get("completed")?,
+        priority: Priority::from_rank(row.try_get("priority")?),
+        categories: serde_json::from_str(categories).map_err(AppError::internal)?,
+        due_date: row
+            .try_get::<Option<i64>, _>("due_date")?
+            .map(Timestamp::from_micros),
+        created_at: Timestamp::from_micros(row.try_get("created_at")?),
+        updated_at: row
+            .try_get::<Option<i64>, _>("updated_at")?
+            .map(Timestamp::from_micros),
+    })
+}
