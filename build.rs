@@ -1,5 +1,6 @@
-//! Build script: records the rustc version and bundles the GraphiQL playground of `playground/`
-//! (npm + esbuild) into `$OUT_DIR/playground/`, or embeds a page explaining why it could not.
+//! Build script: records the rustc version and bundles the pages of `playground/` (the GraphiQL
+//! playground and the REST API reference, npm + esbuild) into `$OUT_DIR/playground/`, or embeds
+//! pages explaining why it could not.
 
 use std::{
     env, fs, io,
@@ -15,13 +16,38 @@ const PLAYGROUND_INPUTS: &[&str] = &[
     "playground/build.mjs",
     "playground/index.html",
     "playground/fallback.html",
+    "playground/docs.html",
+    "playground/docs-fallback.html",
     "playground/src",
     "playground/examples",
 ];
 
-/// The bundle `src/playground.rs` embeds next to `index.html`; all exist after this script ran
-/// (empty when the bundle could not be built).
-const ASSETS: [&str; 2] = ["graphiql.js", "graphiql.css"];
+/// The bundle `src/playground.rs` embeds next to `index.html` and `docs.html`; all exist after
+/// this script ran (empty when the bundle could not be built).
+const ASSETS: [&str; 4] = ["graphiql.js", "graphiql.css", "docs.js", "docs.css"];
+
+/// Each page: its template, its fallback, the placeholder of its asset version, its assets.
+const PAGES: [Page; 2] = [
+    Page {
+        file: "index.html",
+        fallback: "fallback.html",
+        version: "__PLAYGROUND_VERSION__",
+        assets: ["graphiql.js", "graphiql.css"],
+    },
+    Page {
+        file: "docs.html",
+        fallback: "docs-fallback.html",
+        version: "__DOCS_VERSION__",
+        assets: ["docs.js", "docs.css"],
+    },
+];
+
+struct Page {
+    file: &'static str,
+    fallback: &'static str,
+    version: &'static str,
+    assets: [&'static str; 2],
+}
 
 const SKIPPED: &str =
     "The playground was left out of this build: TODO_API_SKIP_PLAYGROUND=1 was set.";
@@ -88,11 +114,11 @@ fn build_playground(source: &Path, out: &Path) {
             fix: SKIPPED_FIX.into(),
         })
     } else {
-        bundle(source, out).and_then(|()| write_page(source, out))
+        bundle(source, out).and_then(|()| PAGES.iter().try_for_each(|p| write_page(source, out, p)))
     };
     if let Err(problem) = result {
         println!(
-            "cargo:warning=GraphiQL playground not bundled: {}",
+            "cargo:warning=GraphiQL playground and API reference not bundled: {}",
             problem.what
         );
         println!("cargo:warning=To fix: {}", problem.fix);
@@ -136,7 +162,7 @@ fn bundle(source: &Path, out: &Path) -> Result<(), Problem> {
     } else {
         Err(failed(
             "the esbuild bundle",
-            "it produced no graphiql.js or graphiql.css",
+            "it produced no graphiql.js, graphiql.css, docs.js or docs.css",
         ))
     }
 }
@@ -204,34 +230,38 @@ fn gist(text: &str) -> Option<String> {
     (!picked.is_empty()).then(|| picked.join(" | "))
 }
 
-/// The page that loads the bundle, its asset URLs versioned by a hash of their contents.
-fn write_page(source: &Path, out: &Path) -> Result<(), Problem> {
+/// A page that loads its part of the bundle, the asset URLs versioned by a hash of their contents.
+fn write_page(source: &Path, out: &Path, page: &Page) -> Result<(), Problem> {
     let read = |file: &str| {
         fs::read(out.join(file)).map_err(|e| failed("reading the bundle", &e.to_string()))
     };
-    let version = format!(
-        "{:016x}",
-        fnv1a(&[read("graphiql.js")?, read("graphiql.css")?].concat())
-    );
-    let template = fs::read_to_string(source.join("index.html"))
-        .map_err(|e| failed("reading playground/index.html", &e.to_string()))?;
+    let mut bytes = Vec::new();
+    for asset in page.assets {
+        bytes.extend(read(asset)?);
+    }
+    let version = format!("{:016x}", fnv1a(&bytes));
+    let template = fs::read_to_string(source.join(page.file))
+        .map_err(|e| failed(&format!("reading playground/{}", page.file), &e.to_string()))?;
     fs::write(
-        out.join("index.html"),
-        template.replace("__PLAYGROUND_VERSION__", &version),
+        out.join(page.file),
+        template.replace(page.version, &version),
     )
-    .map_err(|e| failed("writing the playground page", &e.to_string()))
+    .map_err(|e| failed(&format!("writing {}", page.file), &e.to_string()))
 }
 
-/// Empty assets (served as 404) and a page saying what is missing and how to fix it.
+/// Empty assets (served as 404) and pages saying what is missing and how to fix it.
 fn write_fallback(source: &Path, out: &Path, problem: &Problem) -> io::Result<()> {
     for asset in ASSETS {
         fs::write(out.join(asset), "")?;
     }
-    let template = fs::read_to_string(source.join("fallback.html"))?;
-    let page = template
-        .replace("__PLAYGROUND_PROBLEM__", &escape_html(&problem.what))
-        .replace("__PLAYGROUND_FIX__", &escape_html(&problem.fix));
-    fs::write(out.join("index.html"), page)
+    for page in &PAGES {
+        let template = fs::read_to_string(source.join(page.fallback))?;
+        let text = template
+            .replace("__PLAYGROUND_PROBLEM__", &escape_html(&problem.what))
+            .replace("__PLAYGROUND_FIX__", &escape_html(&problem.fix));
+        fs::write(out.join(page.file), text)?;
+    }
+    Ok(())
 }
 
 fn escape_html(text: &str) -> String {

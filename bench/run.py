@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The benchmark of issue 4, driven by scripts/bench.sh (which builds the binaries first).
+"""The project's load benchmark (bench/README.md, with its budget), driven by scripts/bench.sh
+(which builds the binaries first).
 
 Phases:
  1. time one Argon2id verify (examples/argon2_verify) for the login target;

@@ -1,4 +1,5 @@
-// Bundles the playground into one JS and one CSS file: `node build.mjs <out dir>` (run by ../build.rs).
+// Bundles the GraphiQL playground and the REST API reference, each into one JS and one CSS file:
+// `node build.mjs <out dir>` (run by ../build.rs).
 import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ if (!outdir) {
 
 await esbuild.build({
   absWorkingDir: here,
-  entryPoints: { graphiql: 'src/main.jsx' },
+  entryPoints: { graphiql: 'src/main.jsx', docs: 'src/docs.js' },
   outdir,
   bundle: true,
   minify: true,

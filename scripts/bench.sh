@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 4): builds the release binary and the examples, then runs bench/run.py,
+# The load benchmark of bench/README.md (scenarios and budget there): builds the release binary and the examples, then runs bench/run.py,
 # which seeds a fresh SQLite database through the API, counts the SQL statements of one request of
 # each scenario, and drives each scenario with wrk (closed loop). Prints a markdown table and
 # writes bench/results/latest.md and bench/results/latest.json.

@@ -77,8 +77,7 @@ pub fn router(config: &Config, svc: Service) -> Router {
         }),
     };
     let mut app = Router::new()
-        .nest("/api/v1", rest::router())
-        .route("/health", axum::routing::get(rest::health::show))
+        .merge(rest::router())
         .merge(graphql::router())
         .merge(playground::routes())
         .fallback(|| async { AppError::NotFound })

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-/// Field (or `body`, `query`, `path`) to its messages, as in API.md section 2.
+/// Field (or `body`, `query`, `path`) to its messages, as in docs/errors.md.
 pub type Details = BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    /// The contract's code (API.md section 2), identical on both faces.
+    /// The stable code of docs/errors.md, identical on both faces.
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",

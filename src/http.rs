@@ -19,7 +19,7 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// The `access_token` cookie of API.md section 3 (an empty token with Max-Age=0 clears it).
+    /// The `access_token` cookie of docs/authentication.md (an empty token with Max-Age=0 clears it).
     pub fn session_cookie(&self, token: &str, max_age: i64) -> HeaderValue {
         let secure = if self.cookie_secure { "; Secure" } else { "" };
         let cookie = format!(

@@ -14,7 +14,7 @@ pub mod graphql;
 pub mod http;
 /// Argon2id password hashing off the async runtime, bounded in concurrency and memory.
 pub mod passwords;
-/// The embedded GraphiQL playground.
+/// The embedded browser pages: GraphiQL at /graphql, the REST API reference at /docs.
 pub mod playground;
 /// The records (users, lists, tasks) and their value types, shared by service and storage.
 pub mod records;

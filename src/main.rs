@@ -5,13 +5,20 @@ use std::time::Duration;
 
 use todo_api::app::{self, StartError};
 use todo_api::config::Config;
-use todo_api::{graphql, server};
+use todo_api::{graphql, rest, server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("print-schema") {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
+    match std::env::args().nth(1).as_deref() {
+        Some("print-schema") => {
+            print!("{}", graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some("print-openapi") => {
+            print!("{}", rest::openapi::json());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     server::init_tracing();
     match run().await {
@@ -38,7 +45,7 @@ async fn run() -> Result<(), StartError> {
     tracing::info!(
         addr = %listener.local_addr()?,
         database = %config.database_url,
-        "todo-api listening: REST at /api/v1, GraphQL and playground at /graphql"
+        "todo-api listening: REST at /api/v1 (reference at /docs), GraphQL and playground at /graphql"
     );
     server::serve(listener, router, server::shutdown_signal()).await?;
     maintenance.abort();

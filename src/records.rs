@@ -6,29 +6,38 @@ use std::fmt;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Serialize, Serializer};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{AppResult, Problems};
 
 /// A user as both faces show it; the password hash is never part of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: Uuid,
     pub username: String,
+    #[schema(format = Email)]
     pub email: String,
     pub created_at: Timestamp,
+    /// `null` until the user is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TodoList {
     pub id: Uuid,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
+    /// The owner's id; `null` for a list created anonymously (visible to everyone).
+    #[schema(required = true)]
     pub owner_id: Option<Uuid>,
     pub created_at: Timestamp,
+    /// `null` until the list is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -42,18 +51,22 @@ pub struct ListPage {
     pub total: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub id: Uuid,
     pub list_id: Uuid,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
     pub priority: Priority,
     pub categories: Vec<String>,
+    #[schema(required = true)]
     pub due_date: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// `null` until the task is first changed.
+    #[schema(required = true)]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -208,6 +221,20 @@ fn put_digits(into: &mut [u8], mut value: u32) {
     }
 }
 
+/// On the wire a timestamp is an RFC 3339 string (UTC, `Z`, fractional seconds when there are some).
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .examples([serde_json::json!("2025-12-01T18:00:00Z")])
+            .into()
+    }
+}
+
+impl ToSchema for Timestamp {}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -215,7 +242,9 @@ impl Serialize for Timestamp {
 }
 
 /// Task priority; stored as 0, 1, 2 so that sorting by it is numeric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,

@@ -1,4 +1,4 @@
-//! The GraphQL face (`/graphql`): the schema of API.md section 5 over the same service calls as
+//! The GraphQL face (`/graphql`): the schema of docs/graphql.md over the same service calls as
 //! REST, per-request dataloaders, query limits, and GraphQL over HTTP (POST JSON, GET queries).
 
 mod answer;

@@ -1,4 +1,4 @@
-//! How a service error looks on the REST face: the status and JSON body of API.md section 2.
+//! How a service error looks on the REST face: the status and JSON body of docs/errors.md.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

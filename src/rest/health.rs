@@ -1,26 +1,46 @@
-//! GET /api/v1/health.
+//! GET /api/v1/health (and its alias GET /health).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::openapi::MethodOrBug;
+use super::schemas::ErrorCode;
 
 use crate::error::AppError;
 use crate::service::health::Health;
 use crate::service::Service;
 
 /// A failing check is a 503 whose body is the health report plus the error fields that every
-/// REST error carries (API.md section 2), so both kinds of client can read it.
-#[derive(Serialize)]
-struct Unhealthy {
+/// REST error carries (see docs/errors.md), so both kinds of client can read it.
+#[derive(Serialize, ToSchema)]
+pub struct Unhealthy {
     #[serde(flatten)]
     health: Health,
+    #[schema(examples("Service unavailable"))]
     error: String,
+    /// Always `SERVICE_UNAVAILABLE`.
+    #[schema(value_type = ErrorCode)]
     code: &'static str,
+    /// Always `null`.
+    #[schema(value_type = Option<Object>, required = true)]
     details: Option<()>,
 }
 
+/// GET /api/v1/health
+#[utoipa::path(
+    get, path = "/api/v1/health", tag = "service", operation_id = "health",
+    summary = "Database, runtime, disk and memory checks",
+    responses(
+        (status = 200, description = "Healthy (a disk or memory `warning` still answers 200)", body = Health),
+        (status = 503, description = "The database check failed", body = Unhealthy),
+        MethodOrBug,
+    ),
+    security(),
+)]
 pub async fn show(State(svc): State<Service>) -> Response {
     let health = svc.health().await;
     if health.is_healthy() {
@@ -34,4 +54,19 @@ pub async fn show(State(svc): State<Service>) -> Response {
         details: None,
     };
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// GET /health: the same report at the root, where load balancers look for it.
+#[utoipa::path(
+    get, path = "/health", tag = "service", operation_id = "rootHealth",
+    summary = "The health report, outside /api/v1",
+    responses(
+        (status = 200, description = "Healthy", body = Health),
+        (status = 503, description = "The database check failed", body = Unhealthy),
+        MethodOrBug,
+    ),
+    security(),
+)]
+pub async fn show_root(svc: State<Service>) -> Response {
+    show(svc).await
 }

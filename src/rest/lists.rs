@@ -6,6 +6,8 @@ use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
 use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
+use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors, QueryErrors};
+use super::schemas;
 use super::tasks::X_TOTAL_COUNT;
 use crate::error::{AppError, Problems};
 use crate::service::lists::{ListPatch, NewList, TodoList, LISTS_PAGE_DEFAULT};
@@ -32,6 +34,17 @@ impl FromJsonBody for ListPatch {
 }
 
 /// GET /api/v1/lists?limit=&offset=
+#[utoipa::path(
+    get, path = "/api/v1/lists", tag = "lists", operation_id = "listLists",
+    summary = "The caller's lists (anonymous: the unowned ones)",
+    params(schemas::ListsQuery),
+    responses(
+        (status = 200, description = "The lists visible to the caller, in `createdAt` order", body = [TodoList],
+         headers(("X-Total-Count" = i64, description = "The number of lists before paging"))),
+        AuthErrors, QueryErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn index(
     State(svc): State<Service>,
     caller: Caller,
@@ -60,6 +73,16 @@ fn parse_page(params: &[(String, String)]) -> Result<Page, AppError> {
 }
 
 /// POST /api/v1/lists
+#[utoipa::path(
+    post, path = "/api/v1/lists", tag = "lists", operation_id = "createList",
+    summary = "Create a list (owned by the caller, or shared when anonymous)",
+    request_body = schemas::NewListBody,
+    responses(
+        (status = 201, description = "The new list", body = TodoList),
+        AuthErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn create(
     State(svc): State<Service>,
     caller: Caller,
@@ -72,6 +95,16 @@ pub async fn create(
 }
 
 /// GET /api/v1/lists/{id}
+#[utoipa::path(
+    get, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "getList",
+    summary = "A list by id",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    responses(
+        (status = 200, description = "The list", body = TodoList),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn show(
     State(svc): State<Service>,
     caller: Caller,
@@ -81,6 +114,17 @@ pub async fn show(
 }
 
 /// PATCH /api/v1/lists/{id}
+#[utoipa::path(
+    patch, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "updateList",
+    summary = "Change a list (absent fields unchanged, null clears description)",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    request_body = schemas::ListPatchBody,
+    responses(
+        (status = 200, description = "The list as changed", body = TodoList),
+        AuthErrors, IdErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn update(
     State(svc): State<Service>,
     caller: Caller,
@@ -91,6 +135,16 @@ pub async fn update(
 }
 
 /// DELETE /api/v1/lists/{id}
+#[utoipa::path(
+    delete, path = "/api/v1/lists/{id}", tag = "lists", operation_id = "deleteList",
+    summary = "Delete a list and its tasks",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    responses(
+        (status = 204, description = "Deleted, with its tasks"),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn delete(
     State(svc): State<Service>,
     caller: Caller,

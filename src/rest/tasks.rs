@@ -6,6 +6,8 @@ use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
 use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
+use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors};
+use super::schemas;
 use crate::error::{AppError, Problems};
 use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery, TaskSort};
 use crate::service::values::{Priority, Timestamp};
@@ -42,6 +44,17 @@ impl FromJsonBody for TaskPatch {
 }
 
 /// GET /api/v1/lists/{listId}/tasks
+#[utoipa::path(
+    get, path = "/api/v1/lists/{id}/tasks", tag = "tasks", operation_id = "listTasks",
+    summary = "The tasks of a list: filters, order and paging",
+    params(("id" = uuid::Uuid, Path, description = "The list's id"), schemas::TasksQuery),
+    responses(
+        (status = 200, description = "The page of matching tasks (a plain array)", body = [Task],
+         headers(("X-Total-Count" = i64, description = "The number of matching tasks before paging"))),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn index(
     State(svc): State<Service>,
     caller: Caller,
@@ -54,6 +67,17 @@ pub async fn index(
 }
 
 /// POST /api/v1/lists/{listId}/tasks
+#[utoipa::path(
+    post, path = "/api/v1/lists/{id}/tasks", tag = "tasks", operation_id = "createTask",
+    summary = "Add a task to a list",
+    params(("id" = uuid::Uuid, Path, description = "The list's id")),
+    request_body = schemas::NewTaskBody,
+    responses(
+        (status = 201, description = "The new task", body = Task),
+        AuthErrors, IdErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn create(
     State(svc): State<Service>,
     caller: Caller,
@@ -67,6 +91,16 @@ pub async fn create(
 }
 
 /// GET /api/v1/tasks/{id}
+#[utoipa::path(
+    get, path = "/api/v1/tasks/{id}", tag = "tasks", operation_id = "getTask",
+    summary = "A task by id",
+    params(("id" = uuid::Uuid, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn show(
     State(svc): State<Service>,
     caller: Caller,
@@ -76,6 +110,17 @@ pub async fn show(
 }
 
 /// PATCH /api/v1/tasks/{id}
+#[utoipa::path(
+    patch, path = "/api/v1/tasks/{id}", tag = "tasks", operation_id = "updateTask",
+    summary = "Change or move a task (absent fields unchanged, null clears description and dueDate)",
+    params(("id" = uuid::Uuid, Path, description = "The task's id")),
+    request_body = schemas::TaskPatchBody,
+    responses(
+        (status = 200, description = "The task as changed", body = Task),
+        AuthErrors, IdErrors, BodyErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn update(
     State(svc): State<Service>,
     caller: Caller,
@@ -86,6 +131,16 @@ pub async fn update(
 }
 
 /// DELETE /api/v1/tasks/{id}
+#[utoipa::path(
+    delete, path = "/api/v1/tasks/{id}", tag = "tasks", operation_id = "deleteTask",
+    summary = "Delete a task",
+    params(("id" = uuid::Uuid, Path, description = "The task's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        AuthErrors, IdErrors, Always,
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn delete(
     State(svc): State<Service>,
     caller: Caller,
@@ -95,7 +150,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reads the query parameters of API.md "Querying tasks"; every problem goes under `query`.
+/// Reads the query parameters of a task query (docs/querying.md); every problem goes under `query`.
 fn parse_query(params: &[(String, String)]) -> Result<TaskQuery, AppError> {
     let mut query = TaskQuery::default();
     let mut problems = Problems::default();

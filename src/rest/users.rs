@@ -8,6 +8,8 @@ use serde_json::json;
 
 use super::body::{Fields, FromJsonBody};
 use super::extract::ApiJson;
+use super::openapi::{Always, AuthErrors, BodyErrors, Limited, Taken};
+use super::schemas;
 use crate::error::AppError;
 use crate::http::{ClientIp, HttpSettings};
 use crate::service::users::{LoginInput, Session, SignupInput, User};
@@ -38,6 +40,17 @@ impl FromJsonBody for LoginInput {
 }
 
 /// POST /api/v1/auth/signup
+#[utoipa::path(
+    post, path = "/api/v1/auth/signup", tag = "auth", operation_id = "signup",
+    summary = "Create an account and sign in",
+    request_body = schemas::SignupBody,
+    responses(
+        (status = 201, description = "The new user and a token; the token is also set as a cookie", body = Session,
+         headers(("Set-Cookie" = String, description = "`access_token=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<token lifetime>` (plus `Secure` when configured)"))),
+        BodyErrors, Taken, Limited, Always,
+    ),
+    security(),
+)]
 pub async fn signup(
     State(svc): State<Service>,
     State(http): State<HttpSettings>,
@@ -49,6 +62,17 @@ pub async fn signup(
 }
 
 /// POST /api/v1/auth/login
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
+    summary = "Sign in with a username or email and a password",
+    request_body = schemas::LoginBody,
+    responses(
+        (status = 200, description = "A token and its user; the token is also set as a cookie", body = Session,
+         headers(("Set-Cookie" = String, description = "`access_token=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<token lifetime>` (plus `Secure` when configured)"))),
+        AuthErrors, BodyErrors, Limited, Always,
+    ),
+    security(),
+)]
 pub async fn login(
     State(svc): State<Service>,
     State(http): State<HttpSettings>,
@@ -60,6 +84,16 @@ pub async fn login(
 }
 
 /// POST /api/v1/auth/logout
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
+    summary = "Revoke the token and clear the cookie",
+    responses(
+        (status = 200, description = "The token is revoked: using it again gives 401", body = schemas::LoggedOut,
+         headers(("Set-Cookie" = String, description = "`access_token=; ...; Max-Age=0`: clears the cookie"))),
+        AuthErrors, Always,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn logout(
     State(svc): State<Service>,
     State(http): State<HttpSettings>,
@@ -75,6 +109,15 @@ pub async fn logout(
 }
 
 /// GET /api/v1/users/profile
+#[utoipa::path(
+    get, path = "/api/v1/users/profile", tag = "auth", operation_id = "profile",
+    summary = "The signed-in user",
+    responses(
+        (status = 200, description = "The caller", body = User),
+        AuthErrors, Always,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn profile(State(svc): State<Service>, caller: Caller) -> Result<Json<User>, AppError> {
     Ok(Json(svc.profile(&caller)?))
 }

@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sysinfo::{Disks, ProcessRefreshKind, ProcessesToUpdate, System};
+use utoipa::ToSchema;
 
 use super::values::Timestamp;
 use super::Service;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Health {
+    /// `unhealthy` when the database check fails (the answer is then a 503).
+    #[schema(value_type = String, examples("healthy"))]
     pub status: &'static str,
     pub timestamp: Timestamp,
     pub service: &'static str,
@@ -18,7 +21,7 @@ pub struct Health {
     pub checks: Checks,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Checks {
     pub database: DatabaseCheck,
     pub runtime: RuntimeCheck,
@@ -26,27 +29,30 @@ pub struct Checks {
     pub memory: MemoryCheck,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatabaseCheck {
+    #[schema(value_type = String, examples("healthy"))]
     pub status: &'static str,
     pub message: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RuntimeCheck {
     pub status: &'static str,
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DiskCheck {
+    /// `warning` when free space is low.
+    #[schema(value_type = String, examples("healthy"))]
     pub status: &'static str,
     pub free_space_mb: f64,
     pub used_percent: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemoryCheck {
     pub status: &'static str,
     pub memory_usage_mb: f64,

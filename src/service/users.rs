@@ -25,7 +25,7 @@ pub struct LoginInput {
 }
 
 /// What signup and login answer: a fresh token and its user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub token: String,
     pub user: User,

@@ -67,8 +67,13 @@ pub fn description(raw: String) -> Result<String, String> {
     }
 }
 
-/// Trims each category, drops duplicates keeping the first, then checks the count.
+/// Trims each category and drops duplicates keeping the first. The count is checked on the
+/// entries as given, so that "at most 10" is a rule a schema can state (`maxItems`) and a client
+/// can check before sending.
 pub fn categories(raw: Vec<String>) -> Result<Vec<String>, String> {
+    if raw.len() > CATEGORIES_MAX {
+        return Err(format!("At most {CATEGORIES_MAX} categories are allowed"));
+    }
     let mut kept: Vec<String> = Vec::with_capacity(raw.len().min(CATEGORIES_MAX));
     for item in raw {
         let item = item.trim();
@@ -83,9 +88,6 @@ pub fn categories(raw: Vec<String>) -> Result<Vec<String>, String> {
         if !kept.iter().any(|k| k == item) {
             kept.push(item.to_owned());
         }
-    }
-    if kept.len() > CATEGORIES_MAX {
-        return Err(format!("At most {CATEGORIES_MAX} categories are allowed"));
     }
     Ok(kept)
 }
@@ -192,7 +194,8 @@ mod tests {
         assert!(categories(vec!["".into()]).is_err());
         assert!(categories(vec!["x".repeat(51)]).is_err());
         assert!(categories((0..11).map(|i| i.to_string()).collect()).is_err());
-        assert!(categories(vec!["same".into(); 11]).is_ok());
+        assert!(categories(vec!["same".into(); 11]).is_err());
+        assert_eq!(categories(vec!["same".into(); 10]).unwrap(), vec!["same"]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Every error status of API.md section 2, in the contract's body, and nothing lost on the way.
+//! Every error status of docs/errors.md, in the documented body, and nothing lost on the way.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -12,6 +12,7 @@
 
 mod binary;
 mod docker;
+mod docs;
 #[allow(dead_code)]
 mod helpers;
 #[cfg(postgres_tests)]
@@ -39,6 +40,8 @@ macro_rules! behaviour_tests {
         mod graphql;
         #[path = "graphql_limits.rs"]
         mod graphql_limits;
+        #[path = "openapi.rs"]
+        mod openapi;
         #[path = "ownership.rs"]
         mod ownership;
         #[path = "querying.rs"]

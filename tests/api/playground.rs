@@ -2,6 +2,7 @@
 //!
 //! Drives Debian's chromium through chromedriver (WebDriver, via fantoccini). Without them the test
 //! is skipped, unless `TODO_API_REQUIRE_BROWSER=1`, which turns the skip into a failure (for CI).
+//! The browser pieces here serve the API reference's test too (`docs.rs`).
 
 use std::{
     net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
@@ -68,12 +69,12 @@ async fn graphiql_runs_a_query_in_a_headless_browser_without_internet() {
 }
 
 /// True when chromium, chromedriver and the bundle are there; otherwise skip, or fail if required.
-fn prerequisites_met() -> bool {
+pub(crate) fn prerequisites_met() -> bool {
     let required = std::env::var("TODO_API_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let missing = if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         NEEDS_BROWSER
     } else if !todo_api::playground::is_bundled() {
-        "playground browser test needs the GraphiQL bundle, built by build.rs with Node.js + npm \
+        "browser tests need the GraphiQL and Swagger UI bundle, built by build.rs with Node.js + npm \
          (install them, unset TODO_API_SKIP_PLAYGROUND, touch playground/package.json, rebuild)"
     } else {
         return true;
@@ -160,7 +161,7 @@ async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, S
     .await
 }
 
-async fn click(client: &Client, selector: &str) -> Result<(), String> {
+pub(crate) async fn click(client: &Client, selector: &str) -> Result<(), String> {
     let element = client
         .find(Locator::Css(selector))
         .await
@@ -183,7 +184,7 @@ async fn set_editor(client: &Client, selector: &str, text: &str) -> Result<(), S
 }
 
 /// Runs `script` until its string result satisfies `done`, for at most [`TIMEOUT`].
-async fn poll(
+pub(crate) async fn poll(
     client: &Client,
     script: &str,
     done: impl Fn(&str) -> bool,
@@ -205,7 +206,7 @@ async fn poll(
 }
 
 /// Every URL the page fetched (scripts, styles, GraphQL requests).
-async fn loaded_resources(client: &Client) -> Vec<String> {
+pub(crate) async fn loaded_resources(client: &Client) -> Vec<String> {
     let script = "return performance.getEntriesByType('resource').map(e => e.name);";
     match client.execute(script, vec![]).await {
         Ok(Value::Array(urls)) => urls
@@ -218,7 +219,7 @@ async fn loaded_resources(client: &Client) -> Vec<String> {
 }
 
 /// Headless chromium with a throwaway profile that can reach 127.0.0.1 and nothing else.
-fn capabilities(profile: &Path) -> Capabilities {
+pub(crate) fn capabilities(profile: &Path) -> Capabilities {
     let args = [
         "--headless=new".to_owned(),
         "--no-sandbox".to_owned(),
@@ -241,13 +242,13 @@ fn capabilities(profile: &Path) -> Capabilities {
 }
 
 /// A chromedriver process on a free local port, killed when dropped.
-struct ChromeDriver {
+pub(crate) struct ChromeDriver {
     child: Child,
     port: u16,
 }
 
 impl ChromeDriver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let port = free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -260,7 +261,7 @@ impl ChromeDriver {
         driver
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 

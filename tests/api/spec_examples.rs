@@ -1,4 +1,5 @@
-//! Every curl example of the design document, with the same bodies, in order, over real HTTP.
+//! Every curl example of docs/walkthrough.md (steps 1 to 6), with the same bodies, in order, over
+//! real HTTP.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -6,7 +7,7 @@ use serde_json::json;
 use super::helpers::*;
 
 #[tokio::test]
-async fn every_curl_example_of_the_design_document_works_as_shown() {
+async fn every_curl_example_of_the_walkthrough_works_as_shown() {
     let app = spawn_app().await;
 
     // User Registration

@@ -1,4 +1,5 @@
-//! Every validation rule of API.md section 4, with its message, and PATCH semantics.
+//! Every validation rule of docs/conventions.md, with its message, and PATCH semantics
+//! (docs/patch.md).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
