@@ -41,9 +41,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 impl PgStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?.application_name("todo-api");
+        // No ping before each use (`test_before_acquire`): it is a round trip per statement, and
+        // a connection that broke fails its statement anyway and is then dropped by the pool.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
