@@ -221,13 +221,33 @@ def seed(api: Api) -> dict:
 # server
 
 
+_EMPTIED: set[Path] = set()
+
+
+def fresh_database_url(db: Path) -> str:
+    """The SQLite file `db`, or with BENCH_DATABASE_URL a PostgreSQL database standing for it:
+    emptied (dropped and created again) the first time, so a run starts from nothing and later
+    phases find what the first one seeded, as with the SQLite file."""
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url:
+        return f"sqlite://{db}"
+    if db in _EMPTIED:
+        return url
+    _EMPTIED.add(db)
+    base, name = url.rsplit("/", 1)
+    admin = f"{base}/postgres"
+    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", "-q", "-d", admin, "-c", sql], check=True)
+    return url
+
+
 def server_env(args, port: int, db: Path, rust_log: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "APP_ENV"}
     env.update(
         {
             "JWT_SECRET": JWT_SECRET,
             "BIND_ADDR": f"127.0.0.1:{port}",
-            "DATABASE_URL": f"sqlite://{db}",
+            "DATABASE_URL": fresh_database_url(db),
             "RUST_LOG": rust_log,
             "AUTH_RATE_LIMIT_PER_SECOND": "0",
             "NO_COLOR": "1",
@@ -781,10 +801,13 @@ def main() -> int:
         procs.stop_all()
 
     sync = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    durability = f"SQLite WAL, synchronous={sync}"
+    if os.environ.get("BENCH_DATABASE_URL"):
+        durability = "PostgreSQL (local server, default settings, unpinned)"
     report = {
         "machine": machine_info(args),
         "settings": {
-            "durability": f"SQLite WAL, synchronous={sync}",
+            "durability": durability,
             "server_pinning": "core 0" if args.server_core is not None else "not pinned",
             "client_pinning": "core 1" if args.client_core is not None else "not pinned",
             "server_cores": server_cores,

@@ -14,6 +14,10 @@
 #   BENCH_CONNECTIONS  wrk connections (default 32)
 #   BENCH_WRK_THREADS  wrk threads (default 1: wrk gets one core of its own)
 #   BENCH_OUT_DIR      where latest.md / latest.json go (default bench/results)
+#   BENCH_DATABASE_URL run the service on PostgreSQL instead of SQLite: a database URL whose
+#                      database is dropped and created again for each phase, e.g.
+#                      BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/todo_bench \
+#                      BENCH_OUT_DIR=bench/results/postgres scripts/bench.sh
 #   BENCH_PROFILE      scenarios to profile after their measured run, e.g. "a,c" or "all":
 #                      an extra unmeasured run under `perf record` (cpu-clock, DWARF call
 #                      graphs), top frames in bench/results/profile-<scenario>.txt
