@@ -1,10 +1,12 @@
 //! Extractors of the REST face: JSON bodies read field by field, and UUID path ids.
 
+use std::collections::HashSet;
+
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 
 use super::body::{Fields, FromJsonBody};
-use crate::error::AppError;
+use crate::error::{AppError, Problems};
 use crate::http::{body_error, is_json, read_body};
 use crate::service::values::{parse_id, PAGE_MAX};
 
@@ -51,10 +53,20 @@ pub struct QueryPairs(pub Vec<(String, String)>);
 impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     type Rejection = AppError;
 
+    /// A name given twice is refused (`limit=5&limit=10` has no right answer), for every route.
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::invalid("query", "Malformed query string"))?;
+        let mut seen = HashSet::with_capacity(pairs.len());
+        let mut reported = HashSet::new();
+        let mut problems = Problems::default();
+        for (key, _) in &pairs {
+            if !seen.insert(key.as_str()) && reported.insert(key.as_str()) {
+                problems.add("query", format!("{key}: given more than once"));
+            }
+        }
+        problems.finish()?;
         Ok(Self(pairs))
     }
 }

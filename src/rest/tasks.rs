@@ -154,13 +154,7 @@ pub async fn delete(
 fn parse_query(params: &[(String, String)]) -> Result<TaskQuery, AppError> {
     let mut query = TaskQuery::default();
     let mut problems = Problems::default();
-    let mut seen: Vec<&str> = Vec::new();
     for (key, value) in params {
-        if seen.contains(&key.as_str()) {
-            problems.add("query", format!("{key}: given more than once"));
-            continue;
-        }
-        seen.push(key);
         if let Err(message) = apply_param(&mut query, key, value) {
             problems.add("query", format!("{key}: {message}"));
         }

@@ -220,6 +220,7 @@ async fn lists_are_paged_with_limit_and_offset_and_counted_in_x_total_count() {
         "?limit=ten",
         "?offset=-1",
         "?colour=red",
+        "?limit=5&limit=6",
     ] {
         let res = app.get(&format!("/lists{bad}"), Some(&token)).await;
         let body = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
