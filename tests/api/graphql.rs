@@ -1,5 +1,6 @@
 //! The GraphQL face over real HTTP: every query and mutation, errors with contract codes, parity
-//! with REST, visibility, GraphQL over HTTP rules and query limits.
+//! with REST and visibility. GraphQL over HTTP rules are in `graphql_http.rs`, limits in
+//! `graphql_limits.rs`.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -10,12 +11,6 @@ const SIGNUP: &str = "mutation($i: SignupInput!) { signup(input: $i) { token use
 const LIST_FIELDS: &str = "id title description ownerId createdAt updatedAt";
 const TASK_FIELDS: &str =
     "id listId title description completed priority categories dueDate createdAt updatedAt";
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error code in {body}"))
-}
 
 async fn gql_signup(app: &TestApp, name: &str) -> (String, String) {
     let vars = json!({"i": {"username": name, "email": format!("{name}@example.com"), "password": "password-123"}});
@@ -140,7 +135,7 @@ async fn every_query_and_mutation_works_end_to_end() {
     assert_eq!(body["data"]["logout"], true);
     let (status, body) = app.graphql(t, "{ me { id } }", json!({})).await;
     assert_eq!(
-        (status, code(&body)),
+        (status, gql_code(&body)),
         (StatusCode::UNAUTHORIZED, "UNAUTHORIZED")
     );
 }
@@ -152,7 +147,7 @@ async fn errors_carry_the_contract_codes_and_details() {
     let t = Some(token.as_str());
 
     let (_, body) = app.graphql(None, SIGNUP, json!({"i": {"username": "ALICE", "email": "x@example.com", "password": "password-123"}})).await;
-    assert_eq!(code(&body), "CONFLICT");
+    assert_eq!(gql_code(&body), "CONFLICT");
     assert!(
         body["errors"][0]["extensions"]["details"]["username"].is_array(),
         "{body}"
@@ -165,7 +160,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({"i": {"username": "a", "email": "nope", "password": "short"}}),
         )
         .await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
     assert_eq!(
         keys(&body["errors"][0]["extensions"]["details"]),
         ["email", "password", "username"]
@@ -179,7 +174,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "INVALID_CREDENTIALS");
+    assert_eq!(gql_code(&body), "INVALID_CREDENTIALS");
 
     let (_, body) = app
         .graphql(
@@ -188,7 +183,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
     assert_eq!(
         body["errors"][0]["extensions"]["details"]["title"],
         json!(["Title cannot be empty"]),
@@ -198,7 +193,7 @@ async fn errors_carry_the_contract_codes_and_details() {
     let (_, body) = app
         .graphql(t, "{ list(id: \"nope\") { id } }", json!({}))
         .await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
     let missing = uuid::Uuid::new_v4();
     let (_, body) = app
         .graphql(
@@ -207,7 +202,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "NOT_FOUND");
+    assert_eq!(gql_code(&body), "NOT_FOUND");
     let (_, body) = app
         .graphql(
             t,
@@ -217,7 +212,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "NOT_FOUND");
+    assert_eq!(gql_code(&body), "NOT_FOUND");
 
     let list = app.list(t, "L").await;
     let task = app.task(t, &list, json!({"title": "x"})).await;
@@ -228,7 +223,7 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
     assert_eq!(
         body["errors"][0]["extensions"]["details"]["title"],
         json!(["Title cannot be null"])
@@ -240,12 +235,12 @@ async fn errors_carry_the_contract_codes_and_details() {
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
 
     let (_, body) = app.graphql(None, "mutation { logout }", json!({})).await;
-    assert_eq!(code(&body), "UNAUTHORIZED");
+    assert_eq!(gql_code(&body), "UNAUTHORIZED");
     let (_, body) = app.graphql(None, "{ nope }", json!({})).await;
-    assert_eq!(code(&body), "VALIDATION_ERROR");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR");
 }
 
 #[tokio::test]
@@ -298,7 +293,7 @@ async fn rest_and_graphql_see_the_same_data_and_the_same_visibility() {
             format!("mutation {{ deleteTask(id: \"{task}\") }}"),
         ] {
             let (_, body) = app.graphql(token, &m, json!({})).await;
-            assert_eq!(code(&body), "NOT_FOUND", "{m}: {body}");
+            assert_eq!(gql_code(&body), "NOT_FOUND", "{m}: {body}");
         }
     }
     // Moving into bob's list through GraphQL is NOT_FOUND, as on REST.
@@ -307,7 +302,7 @@ async fn rest_and_graphql_see_the_same_data_and_the_same_visibility() {
         "mutation {{ updateTask(id: \"{task}\", input: {{listId: \"{bobs}\"}}) {{ id }} }}"
     );
     let (_, body) = app.graphql(Some(&alice), &m, json!({})).await;
-    assert_eq!(code(&body), "NOT_FOUND");
+    assert_eq!(gql_code(&body), "NOT_FOUND");
     // Alice's data is unchanged, read through REST.
     assert_eq!(
         expect(
@@ -345,153 +340,6 @@ async fn rest_and_graphql_see_the_same_data_and_the_same_visibility() {
 }
 
 #[tokio::test]
-async fn graphql_over_http_rules_hold() {
-    let app = spawn_app().await;
-    let url = format!("{}/graphql", app.base);
-    // GET runs queries.
-    let res = app
-        .client
-        .get(&url)
-        .query(&[("query", "{ lists { id } }")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        expect(res, StatusCode::OK).await,
-        json!({"data": {"lists": []}})
-    );
-    // A mutation over GET is 405 and runs nothing.
-    let res = app
-        .client
-        .get(&url)
-        .query(&[(
-            "query",
-            "mutation { createList(input: {title: \"x\"}) { id } }",
-        )])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert!(res.headers()["allow"].to_str().unwrap().contains("POST"));
-    // Non-JSON POSTs are 415 and run nothing (a cross-site form cannot mutate).
-    for ct in [
-        "application/x-www-form-urlencoded",
-        "text/plain",
-        "multipart/form-data; boundary=x",
-    ] {
-        let res = app
-            .client
-            .post(&url)
-            .header("content-type", ct)
-            .body("{\"query\":\"mutation { createList(input: {title: \\\"x\\\"}) { id } }\"}")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
-    }
-    let res = app
-        .client
-        .post(&url)
-        .body("{\"query\":\"{ lists { id } }\"}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(
-        expect(app.get("/lists", None).await, StatusCode::OK).await,
-        json!([])
-    );
-    // Malformed JSON and batches are 400.
-    let res = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"query\":")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = app
-        .client
-        .post(&url)
-        .json(&json!([{"query": "{ lists { id } }"}]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    // Content negotiation.
-    let res = app
-        .client
-        .post(&url)
-        .json(&json!({"query": "{ lists { id } }"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["content-type"], "application/json");
-    let res = app
-        .client
-        .post(&url)
-        .header("accept", "application/graphql-response+json")
-        .json(&json!({"query": "{ lists { id } }"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/graphql-response+json"));
-    let res = app
-        .client
-        .post(&url)
-        .header("accept", "application/graphql-response+json")
-        .json(&json!({"query": "{ nope }"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::BAD_REQUEST,
-        "a document that cannot run is a 400 for graphql-response+json"
-    );
-    let res = app
-        .client
-        .post(&url)
-        .json(&json!({"query": "{ nope }"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "and a 200 for plain application/json"
-    );
-    // The playground for browsers.
-    let res = app
-        .client
-        .get(&url)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-}
-
-#[tokio::test]
-async fn introspection_can_be_switched_off() {
-    let app = spawn_app_with(&[("GRAPHQL_INTROSPECTION", "false")]).await;
-    let (_, body) = app
-        .graphql(None, "{ __schema { types { name } } }", json!({}))
-        .await;
-    assert!(body["data"]["__schema"].is_null(), "{body}");
-    let (_, body) = app.graphql(None, "{ lists { id } }", json!({})).await;
-    assert_eq!(body, json!({"data": {"lists": []}}));
-}
-
-#[tokio::test]
 async fn a_later_field_of_a_mutation_document_sees_the_list_as_changed() {
     let app = spawn_app().await;
     let list = app.list(None, "before").await;
@@ -504,65 +352,4 @@ async fn a_later_field_of_a_mutation_document_sees_the_list_as_changed() {
     let (_, body) = app.graphql(None, &doc, json!({})).await;
     assert_eq!(body["data"]["a"]["list"]["title"], "before", "{body}");
     assert_eq!(body["data"]["c"]["list"]["title"], "after", "{body}");
-}
-
-#[tokio::test]
-async fn login_finds_emails_with_non_ascii_capitals_and_refuses_huge_passwords() {
-    let app = spawn_app().await;
-    let vars =
-        json!({"i": {"username": "ueni", "email": "Ünï@example.com", "password": "password-123"}});
-    let (_, body) = app.graphql(None, SIGNUP, vars).await;
-    assert_eq!(
-        body["data"]["signup"]["user"]["email"], "ünï@example.com",
-        "{body}"
-    );
-    let res = app
-        .post(
-            "/auth/login",
-            None,
-            json!({"username": "ÜNÏ@example.com", "password": "password-123"}),
-        )
-        .await;
-    expect(res, StatusCode::OK).await;
-    let huge = "p".repeat(5000);
-    let res = app
-        .post(
-            "/auth/login",
-            None,
-            json!({"username": "ueni", "password": huge}),
-        )
-        .await;
-    expect_error(res, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
-}
-
-#[tokio::test]
-async fn graphql_login_shares_the_rate_limit_and_says_when_to_retry() {
-    let app = spawn_app_with(&[
-        ("AUTH_RATE_LIMIT_PER_SECOND", "1"),
-        ("AUTH_RATE_LIMIT_BURST", "2"),
-    ])
-    .await;
-    let login =
-        "mutation { login(input: {username: \"nobody\", password: \"whatever-1\"}) { token } }";
-    for _ in 0..2 {
-        let (_, body) = app.graphql(None, login, json!({})).await;
-        assert_eq!(code(&body), "INVALID_CREDENTIALS");
-    }
-    let (_, body) = app.graphql(None, login, json!({})).await;
-    assert_eq!(code(&body), "RATE_LIMITED", "{body}");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .unwrap()
-            >= 1
-    );
-    // The same bucket as REST's.
-    let res = app
-        .post(
-            "/auth/login",
-            None,
-            json!({"username": "nobody", "password": "whatever-1"}),
-        )
-        .await;
-    expect_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
 }

@@ -17,12 +17,6 @@ const INTROSPECTION: &str = include_str!("fixtures/introspection.graphql");
 const OVERVIEW: &str =
     "{ lists { id title taskCount tasks(limit: 20) { id title completed priority } } }";
 
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_default()
-}
-
 fn message(body: &Value) -> &str {
     body["errors"][0]["message"].as_str().unwrap_or_default()
 }
@@ -92,7 +86,7 @@ async fn a_thousand_aliases_are_refused_and_fifty_pass() {
         format!("{{ {fields} }}")
     };
     let (_, body) = app.graphql(Some(&token), &aliases(1000), json!({})).await;
-    assert_eq!(code(&body), "VALIDATION_ERROR", "{body}");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR", "{body}");
     assert!(message(&body).contains("more than 100 aliases"), "{body}");
     assert!(body["data"].is_null(), "nothing ran: {body}");
 
@@ -114,7 +108,7 @@ async fn a_document_that_selects_too_much_through_fragments_is_refused() {
     }
     doc.push_str(" fragment F30 on TodoList { id }");
     let (_, body) = app.graphql(None, &doc, json!({})).await;
-    assert_eq!(code(&body), "VALIDATION_ERROR", "{body}");
+    assert_eq!(gql_code(&body), "VALIDATION_ERROR", "{body}");
     assert!(message(&body).contains("selections"), "{body}");
 }
 
@@ -140,7 +134,7 @@ async fn lists_are_paged_with_limit_and_offset() {
         let (_, body) = app
             .graphql(Some(&token), &format!("{{ {bad} }}"), json!({}))
             .await;
-        assert_eq!(code(&body), "VALIDATION_ERROR", "{bad}: {body}");
+        assert_eq!(gql_code(&body), "VALIDATION_ERROR", "{bad}: {body}");
     }
 }
 
@@ -156,7 +150,7 @@ async fn an_answer_over_the_size_limit_is_replaced_by_a_clear_error() {
         .graphql(Some(&token), "{ lists { title } }", json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(code(&body), "PAYLOAD_TOO_LARGE", "{body}");
+    assert_eq!(gql_code(&body), "PAYLOAD_TOO_LARGE", "{body}");
     assert!(message(&body).contains("4096 bytes"), "{body}");
     let (_, body) = app
         .graphql(Some(&token), "{ lists(limit: 5) { title } }", json!({}))
@@ -209,7 +203,7 @@ async fn a_document_past_its_deadline_is_stopped_and_answered_with_timeout() {
         started.elapsed() < Duration::from_secs(6),
         "answered at the deadline"
     );
-    assert_eq!(code(&body), "TIMEOUT", "{body}");
+    assert_eq!(gql_code(&body), "TIMEOUT", "{body}");
     assert!(message(&body).contains("within 2 s"), "{body}");
     let done = settled_users(&app).await;
     assert!(done < SIGNUPS, "the work stopped: {done} signups");

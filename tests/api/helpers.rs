@@ -284,6 +284,13 @@ impl TestApp {
     }
 }
 
+/// The `extensions.code` of a GraphQL answer's first error ("" when there is none).
+pub fn gql_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
 /// Asserts the status (showing the body when it differs) and returns the JSON body.
 pub async fn expect(res: Response, status: StatusCode) -> Value {
     let got = res.status();

@@ -38,6 +38,8 @@ macro_rules! behaviour_tests {
         mod errors;
         #[path = "graphql.rs"]
         mod graphql;
+        #[path = "graphql_http.rs"]
+        mod graphql_http;
         #[path = "graphql_limits.rs"]
         mod graphql_limits;
         #[path = "openapi.rs"]
