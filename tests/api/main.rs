@@ -18,6 +18,8 @@ mod helpers;
 #[cfg(postgres_tests)]
 mod instances;
 mod nginx;
+#[cfg(postgres_tests)]
+mod outage;
 mod playground;
 mod process;
 
