@@ -121,7 +121,7 @@ pub fn router(config: &Config, svc: Service) -> Router {
 
 /// Answers over 1 KiB, compressed as the client accepts (gzip, br, zstd); never event streams
 /// (each event must reach the client when written), images or gRPC.
-fn compression() -> CompressionLayer<impl Predicate> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     let when = SizeAbove::new(1024)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
