@@ -20,6 +20,7 @@ mod http_layers;
 #[cfg(postgres_tests)]
 mod instances;
 mod nginx;
+mod nginx_ops;
 mod operability;
 mod playground;
 mod process;
