@@ -204,3 +204,41 @@ fn promtool_check(scrape: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_waiting_for_requests_at_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    // Slow hashes on one thread: three signups at once keep the server busy for seconds.
+    let env = [
+        ("ARGON2_ITERATIONS", "100"),
+        ("ARGON2_MEMORY_KIB", "16384"),
+        ("HASH_CONCURRENCY", "1"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "1"),
+        ("REQUEST_TIMEOUT_SECONDS", "60"),
+    ];
+    let server = start(dir.path(), &env).await;
+    let held: Vec<_> = (0..3)
+        .map(|n| {
+            let url = format!("{}/api/v1/auth/signup", server.base);
+            tokio::spawn(async move {
+                let body = json!({"username": format!("held{n}"), "email": format!("held{n}@example.com"), "password": PASSWORD});
+                reqwest::Client::new().post(url).json(&body).send().await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let signalled = std::time::Instant::now();
+    let log = stop(server);
+    let took = signalled.elapsed();
+    assert!(
+        log.contains("shutdown deadline reached"),
+        "the deadline is logged:\n{log}"
+    );
+    assert!(
+        took < std::time::Duration::from_millis(2500),
+        "stopped at the deadline, not after the held requests: {took:?}"
+    );
+    for request in held {
+        let _ = request.await.unwrap();
+    }
+}
