@@ -71,6 +71,10 @@ fn describe() {
         "SQL statement latency, by verb (select, insert, update, delete, other)"
     );
     metrics::describe_gauge!(
+        "db_writer_queue_depth",
+        "SQLite writes waiting for the one writer connection"
+    );
+    metrics::describe_gauge!(
         "password_hash_queue_depth",
         "Password hashes waiting for a hashing thread"
     );

@@ -158,6 +158,7 @@ async fn metrics_after_traffic_use_route_templates_and_pass_promtool() {
         r#"db_statement_duration_seconds_count{verb="insert"}"#,
         r#"db_statement_duration_seconds_bucket{verb="select",le="+Inf"}"#,
         "password_hash_queue_depth 0",
+        "db_writer_queue_depth 0",
         "process_resident_memory_bytes",
         "process_cpu_seconds_total",
     ] {
