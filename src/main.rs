@@ -58,7 +58,7 @@ fn serve(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = server::init_tracing(config.log_format, &config.log_filter, config.metrics) {
+    if let Err(e) = server::init_tracing(config.log_format, &config.log_filter) {
         eprintln!("todo-api: {e}");
         return ExitCode::FAILURE;
     }

@@ -1,5 +1,5 @@
-//! Prometheus metrics: the recorder, `GET /metrics`, the per-request middleware and the tracing
-//! layer that times SQL statements.
+//! Prometheus metrics: the recorder, `GET /metrics` and the per-request middleware (the store
+//! times its own operations).
 //!
 //! The recorder is process-wide (the `metrics` facade has one global recorder), installed on first
 //! use; with `METRICS=false` it is never installed and every `metrics::` call is a no-op.
@@ -12,12 +12,6 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::filter::Filtered;
-use tracing_subscriber::filter::{filter_fn, FilterFn};
-use tracing_subscriber::layer::Context;
-use tracing_subscriber::Layer;
 
 /// Latency buckets in seconds: from a cached GET (~1 ms) to a request near its timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -66,9 +60,9 @@ fn describe() {
         "Errors in GraphQL answers, by contract code"
     );
     metrics::describe_histogram!(
-        "db_statement_duration_seconds",
+        "db_query_duration_seconds",
         metrics::Unit::Seconds,
-        "SQL statement latency, by verb (select, insert, update, delete, other)"
+        "Database latency per store operation (one statement or one short transaction)"
     );
     metrics::describe_gauge!(
         "db_writer_queue_depth",
@@ -118,69 +112,4 @@ pub async fn track(req: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("http_requests_total", &labels).increment(1);
     response
-}
-
-/// Times SQL statements from sqlx's own `sqlx::query` events (they carry `elapsed_secs`), so
-/// every statement is measured without wrapping each store call.
-pub struct StatementTimer;
-
-type OnlyQueries = FilterFn<fn(&tracing::Metadata<'_>) -> bool>;
-
-impl StatementTimer {
-    /// The layer, with its own filter: it sees sqlx's statement events whatever `RUST_LOG` says.
-    pub fn layer<S>() -> Filtered<Self, OnlyQueries, S>
-    where
-        S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    {
-        let only: fn(&tracing::Metadata<'_>) -> bool = |meta| meta.target() == "sqlx::query";
-        StatementTimer.with_filter(filter_fn(only))
-    }
-}
-
-impl<S: Subscriber> Layer<S> for StatementTimer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut seen = Statement::default();
-        event.record(&mut seen);
-        if let Some(seconds) = seen.elapsed_secs {
-            let verb = if seen.verb.is_empty() {
-                "other"
-            } else {
-                seen.verb
-            };
-            metrics::histogram!("db_statement_duration_seconds", "verb" => verb).record(seconds);
-        }
-    }
-}
-
-#[derive(Default)]
-struct Statement {
-    elapsed_secs: Option<f64>,
-    verb: &'static str,
-}
-
-impl Visit for Statement {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        if field.name() == "elapsed_secs" {
-            self.elapsed_secs = Some(value);
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "db.statement" || field.name() == "summary" {
-            self.verb = verb(value);
-        }
-    }
-
-    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
-}
-
-/// The statement's kind, from a fixed set (never the SQL itself: unbounded labels).
-fn verb(sql: &str) -> &'static str {
-    let first = sql.split_whitespace().next().unwrap_or("");
-    [
-        "select", "insert", "update", "delete", "with", "begin", "commit",
-    ]
-    .into_iter()
-    .find(|v| first.eq_ignore_ascii_case(v))
-    .unwrap_or("other")
 }

@@ -88,9 +88,8 @@ pub async fn shutdown_signal() {
 }
 
 /// Logs to stderr, filtered by `filter` (`RUST_LOG`), as text or one JSON object per line.
-/// `RUST_LOG=sqlx=debug` logs every SQL statement. Statement timings reach the metrics whatever
-/// the filter says (their layer has its own) when `time_statements`.
-pub fn init_tracing(format: LogFormat, filter: &str, time_statements: bool) -> Result<(), String> {
+/// `RUST_LOG=sqlx=debug` logs every SQL statement.
+pub fn init_tracing(format: LogFormat, filter: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter).map_err(|e| format!("RUST_LOG: {e}"))?;
     // Colours only for a person at a terminal: a file or a log collector gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -108,7 +107,6 @@ pub fn init_tracing(format: LogFormat, filter: &str, time_statements: bool) -> R
     };
     tracing_subscriber::registry()
         .with(fmt.with_filter(filter))
-        .with(time_statements.then(crate::metrics::StatementTimer::layer))
         .try_init()
         .map_err(|e| format!("logging: {e}"))
 }
