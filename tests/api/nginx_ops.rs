@@ -56,9 +56,24 @@ async fn nginx_hides_metrics_and_forwards_one_request_id() {
             id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
             "nginx's $request_id, got {id:?}"
         );
-        assert!(nginx.access_log().contains(&id), "{id} in the access log");
+        assert!(logged(&nginx, &id).await, "{id} in the access log");
     }
+    assert!(
+        logged(&nginx, "edge-id-123").await,
+        "{}",
+        nginx.access_log()
+    );
     let log = nginx.access_log();
-    assert!(log.contains("edge-id-123"), "{log}");
     assert!(!log.contains("not valid!"), "{log}");
+}
+
+/// True once `id` is in nginx's access log (written just after the response is sent).
+async fn logged(nginx: &Nginx, id: &str) -> bool {
+    for _ in 0..100 {
+        if nginx.access_log().contains(id) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
 }
