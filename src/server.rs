@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
@@ -93,20 +91,20 @@ pub fn init_tracing(format: LogFormat, filter: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter).map_err(|e| format!("RUST_LOG: {e}"))?;
     // Colours only for a person at a terminal: a file or a log collector gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let fmt = tracing_subscriber::fmt::layer()
+    // The fmt builder with one global filter: it also caps the `log` crate's level (sqlx asks it
+    // before every statement), which a hand-assembled registry would leave at TRACE.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
-    let fmt = match format {
-        LogFormat::Text => fmt.boxed(),
+    match format {
+        LogFormat::Text => builder.try_init(),
         // The span list carries the request id of the request a line belongs to.
-        LogFormat::Json => fmt
+        LogFormat::Json => builder
             .json()
             .with_current_span(false)
             .with_span_list(true)
-            .boxed(),
-    };
-    tracing_subscriber::registry()
-        .with(fmt.with_filter(filter))
-        .try_init()
-        .map_err(|e| format!("logging: {e}"))
+            .try_init(),
+    }
+    .map_err(|e| format!("logging: {e}"))
 }
