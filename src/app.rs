@@ -1,4 +1,5 @@
-//! Application state and the full router: `/api/v1`, `/graphql`, fallbacks and HTTP layers.
+//! Application state and the full router: `/api/v1`, `/graphql`, `/metrics`, fallbacks and HTTP
+//! layers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,9 +9,11 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
@@ -19,7 +22,7 @@ use crate::http::HttpSettings;
 use crate::rest::error::{error_for_status, InternalCause};
 use crate::service::Service;
 use crate::store::{Store, StoreError, StoreOptions};
-use crate::{graphql, playground, rest};
+use crate::{graphql, playground, request_id, rest};
 
 /// What every handler can ask for, piece by piece (`State<Service>`, `State<HttpSettings>`...).
 #[derive(Clone)]
@@ -76,7 +79,11 @@ pub fn router(config: &Config, svc: Service) -> Router {
             trust_proxy_headers: config.trust_proxy_headers,
         }),
     };
-    let mut app = Router::new()
+    let mut app = Router::new();
+    if config.metrics && crate::metrics::install().is_some() {
+        app = app.route("/metrics", axum::routing::get(crate::metrics::scrape));
+    }
+    let mut app = app
         .merge(rest::router())
         .merge(graphql::router())
         .merge(playground::routes())
@@ -87,12 +94,51 @@ pub fn router(config: &Config, svc: Service) -> Router {
     if let Some(cors) = cors(&config.cors_origins) {
         app = app.layer(cors);
     }
-    // One INFO line per request (method, path, status, latency); headers are never logged.
+    // One INFO line per request (method, path, request id, status, latency); headers and query
+    // strings are never logged.
     let trace = TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .make_span_with(request_id::make_span)
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    app.layer(middleware::from_fn(ensure_error_body))
-        .layer(trace)
+    let timeout = config.request_timeout;
+    let app = app
+        .layer(middleware::from_fn(move |req, next| {
+            within(timeout, req, next)
+        }))
+        .layer(middleware::from_fn(ensure_error_body))
+        .layer(compression());
+    let app = if config.metrics {
+        app.layer(middleware::from_fn(crate::metrics::track))
+    } else {
+        app
+    };
+    // Outermost first for a request: a bad caller id is dropped, a fresh one set, then the span
+    // that every later log line of the request belongs to.
+    app.layer(trace)
+        .layer(request_id::propagate())
+        .layer(request_id::set())
+        .layer(middleware::map_request(request_id::drop_invalid))
+}
+
+/// Answers over 1 KiB, compressed as the client accepts (gzip, br, zstd); never event streams
+/// (each event must reach the client when written), images or gRPC.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    let when = SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE);
+    CompressionLayer::new().compress_when(when)
+}
+
+/// A request still without an answer after `limit` gets 503 `TIMEOUT`, its work dropped. Only
+/// the wait for the response head counts: an event stream, once answered, runs on.
+async fn within(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout {
+            seconds: limit.as_secs(),
+        }
+        .into_response(),
+    }
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

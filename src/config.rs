@@ -1,9 +1,11 @@
-//! Typed configuration read once from the environment (and an optional `.env`), secrets redacted.
+//! Typed configuration read once from the command line and the environment (and an optional
+//! `.env`), secrets redacted. The settings themselves are defined in `settings.rs`.
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::time::Duration;
+
+pub use crate::settings::{LogFormat, Settings};
 
 /// The default cost bound of a GraphQL document. It lets the heaviest everyday query through,
 /// every list (1000) with its 20 most urgent tasks and a handful of fields of each (about
@@ -13,7 +15,7 @@ pub const GRAPHQL_MAX_COMPLEXITY: usize = 150_000;
 /// Why the service refuses to start.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(pub String);
 
 /// A secret that never shows up in `Debug` output or logs.
 #[derive(Clone)]
@@ -75,25 +77,39 @@ pub struct Config {
     pub hash_cost: HashCost,
     /// Argon2 computations allowed at once (each holds `memory_kib` of RAM).
     pub hash_concurrency: usize,
+    /// How long a request may wait for its answer before a 503 `TIMEOUT`.
+    pub request_timeout: Duration,
+    /// How long in-flight requests get to finish after a shutdown signal.
+    pub shutdown_timeout: Duration,
+    /// Serve `GET /metrics`.
+    pub metrics: bool,
+    pub log_format: LogFormat,
+    /// The `RUST_LOG` filter.
+    pub log_filter: String,
 }
 
 impl Config {
     /// Reads the process environment, after loading `.env` if present.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is worth refusing.
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
-            Err(e) => return Err(ConfigError(format!(".env: {e}"))),
-        }
+        load_dotenv()?;
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
     /// Builds the configuration from any key lookup (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |key: &str| get(key).filter(|v| !v.trim().is_empty());
-        let production = get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
-        let (jwt_secret, jwt_secret_generated) = match get("JWT_SECRET") {
+        let settings = Settings::from_lookup(get).map_err(|e| ConfigError(clap_reason(&e)))?;
+        Self::from_settings(settings)
+    }
+
+    /// Checks what the command line cannot express alone (the production secret) and builds the
+    /// configuration.
+    pub fn from_settings(s: Settings) -> Result<Self, ConfigError> {
+        let production = s
+            .app_env
+            .as_deref()
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("production"));
+        let secret = s.jwt_secret.filter(|v| !v.trim().is_empty());
+        let (jwt_secret, jwt_secret_generated) = match secret {
             Some(s) if production && s.len() < 32 => {
                 return Err(ConfigError(
                     "JWT_SECRET must be at least 32 bytes when APP_ENV=production".into(),
@@ -108,22 +124,16 @@ impl Config {
             None => (Secret::new(random_secret()), true),
         };
         let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let synchronous = get("SQLITE_SYNCHRONOUS").unwrap_or_else(|| "NORMAL".into());
-        if !["OFF", "NORMAL", "FULL", "EXTRA"].contains(&synchronous.to_ascii_uppercase().as_str())
-        {
-            return Err(ConfigError(format!(
-                "SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {synchronous:?}"
-            )));
-        }
         Ok(Self {
-            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/todo.db".into()),
-            bind_addr: parse(&get, "BIND_ADDR", "127.0.0.1:8000".parse().expect("valid"))?,
+            database_url: s.database_url,
+            bind_addr: s.bind_addr,
             jwt_secret,
             jwt_secret_generated,
-            jwt_expiry_seconds: parse_in(&get, "JWT_EXPIRY_SECONDS", 3600, 1..=31_536_000)?,
-            allow_anonymous: parse(&get, "ALLOW_ANONYMOUS", true)?,
-            cookie_secure: parse(&get, "COOKIE_SECURE", production)?,
-            cors_origins: get("CORS_ORIGINS")
+            jwt_expiry_seconds: s.jwt_expiry_seconds,
+            allow_anonymous: s.allow_anonymous,
+            cookie_secure: s.cookie_secure.unwrap_or(production),
+            cors_origins: s
+                .cors_origins
                 .map(|v| {
                     v.split(',')
                         .map(|o| o.trim().to_owned())
@@ -131,42 +141,47 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
-            max_body_bytes: parse_in(&get, "MAX_BODY_BYTES", 1 << 20, 1..=1 << 30)?,
-            auth_rate_per_second: parse(&get, "AUTH_RATE_LIMIT_PER_SECOND", 10)?,
-            auth_rate_burst: parse(&get, "AUTH_RATE_LIMIT_BURST", 20)?,
-            trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
+            max_body_bytes: s.max_body_bytes,
+            auth_rate_per_second: s.auth_rate_limit_per_second,
+            auth_rate_burst: s.auth_rate_limit_burst,
+            trust_proxy_headers: s.trust_proxy_headers,
             production,
-            sqlite_synchronous: synchronous.to_ascii_uppercase(),
-            pg_max_connections: parse_in(&get, "DATABASE_MAX_CONNECTIONS", 16, 1..=1000)?,
-            graphql_introspection: parse(&get, "GRAPHQL_INTROSPECTION", true)?,
-            graphql_max_depth: parse_in(&get, "GRAPHQL_MAX_DEPTH", 16, 1..=1000)?,
-            graphql_max_complexity: parse_in(
-                &get,
-                "GRAPHQL_MAX_COMPLEXITY",
-                GRAPHQL_MAX_COMPLEXITY,
-                1..=100_000_000,
-            )?,
-            graphql_max_aliases: parse_in(&get, "GRAPHQL_MAX_ALIASES", 100, 0..=100_000)?,
-            graphql_max_selections: parse_in(&get, "GRAPHQL_MAX_SELECTIONS", 1000, 1..=1_000_000)?,
-            graphql_timeout: Duration::from_secs(parse_in(
-                &get,
-                "GRAPHQL_TIMEOUT_SECONDS",
-                10,
-                1..=3600,
-            )?),
-            graphql_max_response_bytes: parse_in(
-                &get,
-                "GRAPHQL_MAX_RESPONSE_BYTES",
-                16 << 20,
-                1024..=1 << 30,
-            )?,
+            sqlite_synchronous: s.sqlite_synchronous.to_ascii_uppercase(),
+            pg_max_connections: s.database_max_connections,
+            graphql_introspection: s.graphql_introspection,
+            graphql_max_depth: s.graphql_max_depth,
+            graphql_max_complexity: s.graphql_max_complexity,
+            graphql_max_aliases: s.graphql_max_aliases,
+            graphql_max_selections: s.graphql_max_selections,
+            graphql_timeout: Duration::from_secs(s.graphql_timeout_seconds),
+            graphql_max_response_bytes: s.graphql_max_response_bytes,
             hash_cost: HashCost {
-                memory_kib: parse_in(&get, "ARGON2_MEMORY_KIB", 19_456, 8..=4_194_304)?,
-                iterations: parse_in(&get, "ARGON2_ITERATIONS", 2, 1..=100)?,
-                parallelism: parse_in(&get, "ARGON2_PARALLELISM", 1, 1..=64)?,
+                memory_kib: s.argon2_memory_kib,
+                iterations: s.argon2_iterations,
+                parallelism: s.argon2_parallelism,
             },
-            hash_concurrency: parse_in(&get, "HASH_CONCURRENCY", parallelism, 1..=1024)?,
+            hash_concurrency: s.hash_concurrency.unwrap_or(parallelism),
+            request_timeout: Duration::from_secs(s.request_timeout_seconds),
+            shutdown_timeout: Duration::from_secs(s.shutdown_timeout_seconds),
+            metrics: s.metrics,
+            log_format: s.log_format,
+            log_filter: s.rust_log,
         })
+    }
+
+    /// The database URL with any password replaced, for logs.
+    pub fn database_url_redacted(&self) -> String {
+        let url = &self.database_url;
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.clone();
+        };
+        match rest.rsplit_once('@') {
+            Some((user_info, host)) if user_info.contains(':') => {
+                let user = user_info.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:[redacted]@{host}")
+            }
+            _ => url.clone(),
+        }
     }
 
     /// The rate limiter is off when either setting is 0.
@@ -175,36 +190,21 @@ impl Config {
     }
 }
 
-fn parse<T: FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match get(key) {
-        None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError(format!("{key} has an invalid value {raw:?}"))),
+/// Loads `.env` into the process environment: a missing file is normal, a malformed one is
+/// worth refusing.
+pub fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(ConfigError(format!(".env: {e}"))),
     }
 }
 
-fn parse_in<T: FromStr + PartialOrd + fmt::Display>(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError> {
-    let value = parse(get, key, default)?;
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError(format!(
-            "{key} must be between {} and {}",
-            range.start(),
-            range.end()
-        )))
-    }
+/// clap's message without its usage and help hints: the line that names the setting.
+pub fn clap_reason(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    line.trim_start_matches("error: ").to_owned()
 }
 
 fn random_secret() -> Vec<u8> {
@@ -254,6 +254,31 @@ mod tests {
     fn secrets_never_print() {
         let c = config(&[("JWT_SECRET", "hunter2-hunter2")]).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+        let c = config(&[("DATABASE_URL", "postgres://todo:hunter2@db:5432/todo")]).unwrap();
+        assert_eq!(
+            c.database_url_redacted(),
+            "postgres://todo:[redacted]@db:5432/todo"
+        );
+    }
+
+    #[test]
+    fn new_settings_have_their_defaults_and_bounds() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+        assert!(c.metrics);
+        assert_eq!(c.log_format, LogFormat::Text);
+        let c = config(&[("LOG_FORMAT", "json"), ("METRICS", "false")]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(!c.metrics);
+        let err = config(&[("REQUEST_TIMEOUT_SECONDS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("REQUEST_TIMEOUT_SECONDS"), "{err}");
+        assert!(config(&[("LOG_FORMAT", "xml")]).is_err());
+        // An empty value is an unset one, as before.
+        assert_eq!(
+            config(&[("BIND_ADDR", " ")]).unwrap().bind_addr.port(),
+            8000
+        );
     }
 
     #[test]

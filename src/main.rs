@@ -1,27 +1,75 @@
-//! Start-up only: config -> tracing -> database + migrations -> router -> serve.
+//! Start-up only: command line -> config -> tracing -> database + migrations -> router -> serve.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use todo_api::app::{self, StartError};
-use todo_api::config::Config;
+use todo_api::config::{self, Config};
+use todo_api::settings::{Cli, Command, Settings};
 use todo_api::{graphql, rest, server};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("print-schema") => {
-            print!("{}", graphql::sdl());
-            return ExitCode::SUCCESS;
-        }
-        Some("print-openapi") => {
-            print!("{}", rest::openapi::json());
-            return ExitCode::SUCCESS;
-        }
-        _ => {}
+fn main() -> ExitCode {
+    // Before parsing: the `.env` file feeds the same environment variables clap reads.
+    if let Err(e) = config::load_dotenv() {
+        eprintln!("todo-api: {e}");
+        return ExitCode::FAILURE;
     }
-    server::init_tracing();
-    match run().await {
+    Settings::unset_blank_env();
+    // `--help`, `--version` and malformed settings end here, before any port or file is touched.
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintSchema => {
+            print!("{}", graphql::sdl());
+            ExitCode::SUCCESS
+        }
+        Command::PrintOpenapi => {
+            print!("{}", rest::openapi::json());
+            ExitCode::SUCCESS
+        }
+        Command::CheckConfig => match Config::from_settings(cli.settings) {
+            Ok(config) => {
+                println!(
+                    "configuration is valid: listen on {}, {} database{}",
+                    config.bind_addr,
+                    config.database_url.split(':').next().unwrap_or("unknown"),
+                    if config.jwt_secret_generated {
+                        " (JWT_SECRET not set: a random one per start)"
+                    } else {
+                        ""
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("todo-api: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve => serve(cli),
+    }
+}
+
+fn serve(cli: Cli) -> ExitCode {
+    let config = match Config::from_settings(cli.settings) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("todo-api: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = server::init_tracing(config.log_format, &config.log_filter) {
+        eprintln!("todo-api: {e}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("todo-api: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -31,8 +79,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), StartError> {
-    let config = Config::from_env()?;
+async fn run(config: Config) -> Result<(), StartError> {
     if config.jwt_secret_generated {
         tracing::warn!(
             "JWT_SECRET is not set: using a random secret; tokens will not survive a restart \
@@ -44,10 +91,16 @@ async fn run() -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
     tracing::info!(
         addr = %listener.local_addr()?,
-        database = %config.database_url,
+        database = %config.database_url_redacted(),
         "todo-api listening: REST at /api/v1 (reference at /docs), GraphQL and playground at /graphql"
     );
-    server::serve(listener, router, server::shutdown_signal()).await?;
+    server::serve_until(
+        listener,
+        router,
+        server::shutdown_signal(),
+        config.shutdown_timeout,
+    )
+    .await?;
     maintenance.abort();
     svc.close().await;
     tracing::info!("stopped");

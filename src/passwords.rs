@@ -81,19 +81,27 @@ impl Passwords {
         let (done, result) = oneshot::channel();
         let inner = self.0.clone();
         let job: Job = Box::new(move |area| {
+            metrics::gauge!("password_hash_queue_depth").decrement(1.0);
             // Nobody waits any more (the client went away): skip the work.
             if !done.is_closed() {
                 let _ = done.send(work(&inner, area));
             }
         });
+        // Counted before sending: the job may start (and decrement) before try_send returns.
+        metrics::gauge!("password_hash_queue_depth").increment(1.0);
         match self.0.jobs.try_send(job) {
             Ok(()) => {}
             Err(mpsc::TrySendError::Full(_)) => {
+                metrics::gauge!("password_hash_queue_depth").decrement(1.0);
+                metrics::counter!("password_hash_rejected_total").increment(1);
                 return Err(AppError::RateLimited {
                     retry_after_secs: 1,
-                })
+                });
             }
-            Err(e) => return Err(AppError::internal(e)),
+            Err(e) => {
+                metrics::gauge!("password_hash_queue_depth").decrement(1.0);
+                return Err(AppError::internal(e));
+            }
         }
         result.await.map_err(AppError::internal)?
     }

@@ -20,6 +20,7 @@ pub struct Answer {
 pub fn encode(mut response: async_graphql::Response, limits: &DocumentLimits) -> Answer {
     for error in &mut response.errors {
         tag_uncoded(error, limits);
+        count_error(error);
     }
     let max = limits.max_response_bytes;
     let mut body = CappedBuffer::new(max);
@@ -58,6 +59,15 @@ fn tag_uncoded(error: &mut ServerError, limits: &DocumentLimits) {
     if error.message == "Query is too complex." {
         error.message = limits.complexity_message();
     }
+}
+
+/// Counts an answer's error by its code (a fixed set: the contract's codes).
+pub fn count_error(error: &ServerError) {
+    let code = match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        _ => "UNKNOWN".to_owned(),
+    };
+    metrics::counter!("graphql_errors_total", "code" => code).increment(1);
 }
 
 /// A byte buffer that refuses writes past its capacity.

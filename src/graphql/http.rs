@@ -1,7 +1,7 @@
 //! GraphQL over HTTP: `POST /graphql` (JSON only), `GET /graphql?query=` (queries only), and the
 //! playground for browsers. Auth uses the same token lookup as REST.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -108,6 +108,14 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
         return false;
     };
+    chosen_operation(&doc, operation_name).is_some_and(|ty| ty != OperationType::Query)
+}
+
+/// The type of the operation that would run, if the document names one unambiguously.
+fn chosen_operation(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
     let chosen = match &doc.operations {
         DocumentOperations::Single(op) => Some(op),
         DocumentOperations::Multiple(ops) => match operation_name {
@@ -118,7 +126,7 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
             None => ops.values().next().filter(|_| ops.len() == 1),
         },
     };
-    chosen.is_some_and(|op| op.node.ty != OperationType::Query)
+    chosen.map(|op| op.node.ty)
 }
 
 /// Checks the document's shape, authenticates, builds the per-request context and runs the
@@ -132,6 +140,17 @@ async fn execute(
     // Before anything else (no SQL, no token lookup): a malformed document is left for the
     // executor to report.
     let operation = request.operation_name.clone();
+    let kind = match request
+        .parsed_query()
+        .ok()
+        .and_then(|doc| chosen_operation(doc, operation.as_deref()))
+    {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    };
+    metrics::counter!("graphql_operations_total", "type" => kind).increment(1);
     if let Ok(doc) = request.parsed_query() {
         if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
             let refused = answer::coded(message, "VALIDATION_ERROR");
@@ -172,6 +191,7 @@ fn respond(headers: &HeaderMap, answer: Answer) -> Response {
 /// A failure before execution (bad token, database down), as a GraphQL error body.
 fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
     let body = answer::coded(err.to_string(), err.code());
+    body.errors.iter().for_each(answer::count_error);
     let status = crate::rest::error::status_of(err);
     let (content_type, _) = negotiate(headers, true);
     let mut response = (status, Json(body)).into_response();

@@ -48,13 +48,20 @@ pub enum Store {
 }
 
 /// Calls the same method on whichever backend this is.
+/// Runs `$call` on the open backend, timing it as `db_query_duration_seconds{operation}` (one
+/// store operation: a statement, or a few in one transaction). Timed here rather than from
+/// sqlx's statement events, which would have to be enabled (and built) for every statement.
 macro_rules! on_backend {
-    ($self:ident, $store:ident => $call:expr) => {
-        match $self {
+    ($self:ident, $op:literal, $store:ident => $call:expr) => {{
+        let started = std::time::Instant::now();
+        let result = match $self {
             Store::Sqlite($store) => $call,
             Store::Postgres($store) => $call,
-        }
-    };
+        };
+        metrics::histogram!("db_query_duration_seconds", "operation" => $op)
+            .record(started.elapsed().as_secs_f64());
+        result
+    }};
 }
 
 impl Store {
@@ -81,26 +88,26 @@ impl Store {
     }
 
     pub async fn ping(&self) -> AppResult<()> {
-        on_backend!(self, s => s.ping().await)
+        on_backend!(self, "ping", s => s.ping().await)
     }
 
     /// Closes every connection; later calls fail as "service unavailable".
     pub async fn close(&self) {
-        on_backend!(self, s => s.close().await)
+        on_backend!(self, "close", s => s.close().await)
     }
 
     // Users and revoked tokens.
 
     pub async fn insert_user(&self, user: &User, password_hash: &str) -> AppResult<bool> {
-        on_backend!(self, s => s.insert_user(user, password_hash).await)
+        on_backend!(self, "insert_user", s => s.insert_user(user, password_hash).await)
     }
 
     pub async fn taken(&self, username: &str, email: &str) -> AppResult<(bool, bool)> {
-        on_backend!(self, s => s.taken(username, email).await)
+        on_backend!(self, "taken", s => s.taken(username, email).await)
     }
 
     pub async fn login_candidate(&self, login: &str) -> AppResult<Option<(User, String)>> {
-        on_backend!(self, s => s.login_candidate(login).await)
+        on_backend!(self, "login_candidate", s => s.login_candidate(login).await)
     }
 
     pub async fn user_and_revocation(
@@ -108,37 +115,37 @@ impl Store {
         user_id: Uuid,
         jti: Uuid,
     ) -> AppResult<Option<(User, bool)>> {
-        on_backend!(self, s => s.user_and_revocation(user_id, jti).await)
+        on_backend!(self, "user_and_revocation", s => s.user_and_revocation(user_id, jti).await)
     }
 
     pub async fn revoke(&self, jti: Uuid, user_id: Uuid, expires_at: Timestamp) -> AppResult<()> {
-        on_backend!(self, s => s.revoke(jti, user_id, expires_at).await)
+        on_backend!(self, "revoke", s => s.revoke(jti, user_id, expires_at).await)
     }
 
     pub async fn revocations(&self, now: Timestamp) -> AppResult<Vec<(Uuid, Timestamp)>> {
-        on_backend!(self, s => s.revocations(now).await)
+        on_backend!(self, "revocations", s => s.revocations(now).await)
     }
 
     pub async fn purge_revocations(&self, now: Timestamp) -> AppResult<u64> {
-        on_backend!(self, s => s.purge_revocations(now).await)
+        on_backend!(self, "purge_revocations", s => s.purge_revocations(now).await)
     }
 
     pub async fn users_by_ids(&self, ids: &[Uuid]) -> AppResult<HashMap<Uuid, User>> {
-        on_backend!(self, s => s.users_by_ids(ids).await)
+        on_backend!(self, "users_by_ids", s => s.users_by_ids(ids).await)
     }
 
     // Lists.
 
     pub async fn lists(&self, owner: Option<Uuid>, page: Page) -> AppResult<ListPage> {
-        on_backend!(self, s => s.lists(owner, page).await)
+        on_backend!(self, "lists", s => s.lists(owner, page).await)
     }
 
     pub async fn insert_list(&self, list: &TodoList) -> AppResult<()> {
-        on_backend!(self, s => s.insert_list(list).await)
+        on_backend!(self, "insert_list", s => s.insert_list(list).await)
     }
 
     pub async fn list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<TodoList>> {
-        on_backend!(self, s => s.list(owner, id).await)
+        on_backend!(self, "list", s => s.list(owner, id).await)
     }
 
     pub async fn update_list(
@@ -147,11 +154,11 @@ impl Store {
         id: Uuid,
         change: impl FnOnce(&TodoList) -> TodoList + Send,
     ) -> AppResult<Option<TodoList>> {
-        on_backend!(self, s => s.update_list(owner, id, change).await)
+        on_backend!(self, "update_list", s => s.update_list(owner, id, change).await)
     }
 
     pub async fn delete_list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
-        on_backend!(self, s => s.delete_list(owner, id).await)
+        on_backend!(self, "delete_list", s => s.delete_list(owner, id).await)
     }
 
     pub async fn lists_by_ids(
@@ -159,7 +166,7 @@ impl Store {
         owner: Option<Uuid>,
         ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, TodoList>> {
-        on_backend!(self, s => s.lists_by_ids(owner, ids).await)
+        on_backend!(self, "lists_by_ids", s => s.lists_by_ids(owner, ids).await)
     }
 
     // Tasks.
@@ -170,15 +177,15 @@ impl Store {
         list_id: Uuid,
         query: &TaskQuery,
     ) -> AppResult<Option<TaskPage>> {
-        on_backend!(self, s => s.tasks(owner, list_id, query).await)
+        on_backend!(self, "tasks", s => s.tasks(owner, list_id, query).await)
     }
 
     pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
-        on_backend!(self, s => s.insert_task(owner, task).await)
+        on_backend!(self, "insert_task", s => s.insert_task(owner, task).await)
     }
 
     pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
-        on_backend!(self, s => s.task(owner, id).await)
+        on_backend!(self, "task", s => s.task(owner, id).await)
     }
 
     pub async fn update_task(
@@ -187,11 +194,11 @@ impl Store {
         id: Uuid,
         change: impl FnOnce(&Task) -> Task + Send,
     ) -> AppResult<Option<Task>> {
-        on_backend!(self, s => s.update_task(owner, id, change).await)
+        on_backend!(self, "update_task", s => s.update_task(owner, id, change).await)
     }
 
     pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
-        on_backend!(self, s => s.delete_task(owner, id).await)
+        on_backend!(self, "delete_task", s => s.delete_task(owner, id).await)
     }
 
     pub async fn tasks_by_list_ids(
@@ -200,7 +207,7 @@ impl Store {
         list_ids: &[Uuid],
         query: &TaskQuery,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
-        on_backend!(self, s => s.tasks_by_list_ids(owner, list_ids, query).await)
+        on_backend!(self, "tasks_by_list_ids", s => s.tasks_by_list_ids(owner, list_ids, query).await)
     }
 
     pub async fn task_counts(
@@ -208,6 +215,6 @@ impl Store {
         owner: Option<Uuid>,
         list_ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, i64>> {
-        on_backend!(self, s => s.task_counts(owner, list_ids).await)
+        on_backend!(self, "task_counts", s => s.task_counts(owner, list_ids).await)
     }
 }

@@ -11,13 +11,17 @@
 #![allow(clippy::duplicate_mod)]
 
 mod binary;
+mod command_line;
 mod docker;
 mod docs;
 #[allow(dead_code)]
 mod helpers;
+mod http_layers;
 #[cfg(postgres_tests)]
 mod instances;
 mod nginx;
+mod nginx_ops;
+mod operability;
 #[cfg(postgres_tests)]
 mod outage;
 mod playground;

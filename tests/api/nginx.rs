@@ -155,6 +155,11 @@ impl Nginx {
         unreachable!("the loop returns or panics")
     }
 
+    /// What nginx has written to its access log so far.
+    pub fn access_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default()
+    }
+
     /// True once nginx accepts connections on `port`; false if it exited first.
     async fn wait_until_listening(&mut self, port: u16) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -15,6 +15,8 @@ const NOT_REST: &[&str] = &[
     "/graphql/playground/{file}",
     "/docs",
     "/docs/assets/{file}",
+    // Prometheus text for the operator, not part of the REST API.
+    "/metrics",
 ];
 
 fn document() -> Value {

@@ -118,6 +118,7 @@ impl SqliteStore {
     /// The writer connection, held until the guard drops: statements run on it back to back
     /// with no other write in between.
     pub(super) async fn writer(&self) -> AppResult<Conn<'_>> {
+        let _waiting = WriterWait::start();
         open(self.writer.lock().await)
     }
 
@@ -196,6 +197,23 @@ fn uuid_column(row: &SqliteRow, name: &str) -> AppResult<Uuid> {
 /// A JSON document SQLite built (many rows in one value), decoded by field name.
 fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> AppResult<T> {
     serde_json::from_str(raw).map_err(AppError::internal)
+}
+
+/// Counts a write waiting for the writer connection (`db_writer_queue_depth`); a guard, so that a
+/// wait given up (its request dropped at a timeout) is uncounted too.
+struct WriterWait;
+
+impl WriterWait {
+    fn start() -> Self {
+        metrics::gauge!("db_writer_queue_depth").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for WriterWait {
+    fn drop(&mut self) {
+        metrics::gauge!("db_writer_queue_depth").decrement(1.0);
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,115 @@
+//! Prometheus metrics: the recorder, `GET /metrics` and the per-request middleware (the store
+//! times its own operations).
+//!
+//! The recorder is process-wide (the `metrics` facade has one global recorder), installed on first
+//! use; with `METRICS=false` it is never installed and every `metrics::` call is a no-op.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets in seconds: from a cached GET (~1 ms) to a request near its timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+struct Exporter {
+    handle: PrometheusHandle,
+    process: metrics_process::Collector,
+}
+
+static EXPORTER: OnceLock<Option<Exporter>> = OnceLock::new();
+
+/// Installs the global recorder (once per process); `None` when another recorder is installed.
+pub fn install() -> Option<&'static PrometheusHandle> {
+    let exporter = EXPORTER.get_or_init(|| {
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+            .ok()?
+            .install_recorder()
+            .ok()?;
+        describe();
+        let process = metrics_process::Collector::default();
+        process.describe();
+        Some(Exporter { handle, process })
+    });
+    exporter.as_ref().map(|e| &e.handle)
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        "http_requests_total",
+        "HTTP requests answered, by method, route template and status"
+    );
+    metrics::describe_histogram!(
+        "http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time to the response head, by method, route template and status"
+    );
+    metrics::describe_counter!(
+        "graphql_operations_total",
+        "GraphQL operations received, by type (query, mutation, subscription, unknown)"
+    );
+    metrics::describe_counter!(
+        "graphql_errors_total",
+        "Errors in GraphQL answers, by contract code"
+    );
+    metrics::describe_histogram!(
+        "db_query_duration_seconds",
+        metrics::Unit::Seconds,
+        "Database latency per store operation (one statement or one short transaction)"
+    );
+    metrics::describe_gauge!(
+        "db_writer_queue_depth",
+        "SQLite writes waiting for the one writer connection"
+    );
+    metrics::describe_gauge!(
+        "password_hash_queue_depth",
+        "Password hashes waiting for a hashing thread"
+    );
+    metrics::describe_counter!(
+        "password_hash_rejected_total",
+        "Password hashes refused (429) because the queue was full"
+    );
+}
+
+/// `GET /metrics`: the Prometheus text exposition.
+pub async fn scrape() -> Response {
+    let Some(Some(exporter)) = EXPORTER.get() else {
+        return crate::error::AppError::NotFound.into_response();
+    };
+    exporter.process.collect();
+    exporter.handle.run_upkeep();
+    let mut response = exporter.handle.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// Counts and times every request by its route template (`/api/v1/lists/{id}`), never by its
+/// raw path: ids in labels would make a series per record.
+pub async fn track(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    response
+}
