@@ -26,6 +26,7 @@ mod operability;
 mod outage;
 mod playground;
 mod process;
+mod ws;
 
 /// The backend of the tests outside the two trees below.
 pub const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
@@ -52,6 +53,8 @@ macro_rules! behaviour_tests {
         mod openapi;
         #[path = "ownership.rs"]
         mod ownership;
+        #[path = "patch.rs"]
+        mod patch;
         #[path = "querying.rs"]
         mod querying;
         #[path = "schema.rs"]
