@@ -5,9 +5,10 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use super::error::GqlResult;
 use super::limits::page_cost;
 use super::scalars::{datetime, id, uuid_arg, DateTime, SortDirection, TaskSort};
-use super::tasks::{TaskFilter, TaskObject};
+use super::task_page::TaskPage;
+use super::tasks::TaskFilter;
 use super::users::UserObject;
-use super::{caller, loaders, patch, service};
+use super::{caller, loaders, mutating, patch, prefetch, service};
 use crate::error::AppError;
 use crate::service::lists::{ListPatch, NewList, TodoList, LISTS_PAGE_DEFAULT};
 use crate::service::tasks::{TaskQuery, LIMIT_DEFAULT};
@@ -53,21 +54,14 @@ impl ListObject {
         direction: Option<SortDirection>,
         limit: Option<i32>,
         offset: Option<i32>,
-    ) -> async_graphql::Result<Vec<TaskObject>> {
-        let mut query = filter.map(TaskFilter::into_query).unwrap_or_default();
-        query.sort = sort.map(Into::into).unwrap_or_default();
-        query.descending = direction == Some(SortDirection::Desc);
-        query.limit = limit.map_or(LIMIT_DEFAULT, i64::from);
-        query.offset = offset.map_or(0, i64::from);
-        TaskQuery::check(&query).gql()?;
-        let loaders = loaders(ctx)?;
-        loaders.lists.feed_one(self.0.id, self.0.clone()).await;
-        let tasks = loaders.tasks.load_one((self.0.id, query)).await.gql()?;
-        Ok(tasks
-            .unwrap_or_default()
-            .into_iter()
-            .map(TaskObject)
-            .collect())
+    ) -> async_graphql::Result<TaskPage> {
+        let query = task_query(filter, sort, direction, limit, offset).gql()?;
+        let tasks = loaders(ctx)?
+            .tasks
+            .load_one((self.0.id, query))
+            .await
+            .gql()?;
+        Ok(TaskPage(tasks.unwrap_or_default()))
     }
     /// The number of tasks in the list.
     async fn task_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
@@ -84,6 +78,23 @@ impl ListObject {
     async fn updated_at(&self) -> Option<DateTime> {
         self.0.updated_at.map(datetime)
     }
+}
+
+/// The page of tasks asked for by the arguments of `TodoList.tasks`, checked.
+pub fn task_query(
+    filter: Option<TaskFilter>,
+    sort: Option<TaskSort>,
+    direction: Option<SortDirection>,
+    limit: Option<i32>,
+    offset: Option<i32>,
+) -> Result<TaskQuery, AppError> {
+    let mut query = filter.map(TaskFilter::into_query).unwrap_or_default();
+    query.sort = sort.map(Into::into).unwrap_or_default();
+    query.descending = direction == Some(SortDirection::Desc);
+    query.limit = limit.map_or(LIMIT_DEFAULT, i64::from);
+    query.offset = offset.map_or(0, i64::from);
+    TaskQuery::check(&query)?;
+    Ok(query)
 }
 
 /// The page of lists asked for by `limit` and `offset` (checked by the service).
@@ -124,6 +135,7 @@ impl ListQuery {
     ) -> async_graphql::Result<Vec<ListObject>> {
         let page = lists_page(limit, offset);
         let found = service(ctx)?.lists(caller(ctx)?, page).await.gql()?;
+        prefetch::lists_children(ctx, &found.lists).await?;
         Ok(found.lists.into_iter().map(ListObject).collect())
     }
 
@@ -131,7 +143,10 @@ impl ListQuery {
     async fn list(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ListObject>> {
         let id = uuid_arg("id", &id)?;
         match service(ctx)?.list(caller(ctx)?, id).await {
-            Ok(list) => Ok(Some(ListObject(list))),
+            Ok(list) => {
+                prefetch::lists_children(ctx, std::slice::from_ref(&list)).await?;
+                Ok(Some(ListObject(list)))
+            }
             Err(AppError::NotFound) => Ok(None),
             Err(e) => Err(e).gql(),
         }
@@ -153,7 +168,10 @@ impl ListMutation {
             description: input.description,
         };
         Ok(ListObject(
-            service(ctx)?.create_list(caller(ctx)?, input).await.gql()?,
+            mutating(ctx)?
+                .create_list(caller(ctx)?, input)
+                .await
+                .gql()?,
         ))
     }
 
@@ -168,10 +186,8 @@ impl ListMutation {
             title: patch(input.title),
             description: patch(input.description),
         };
-        // Later fields of this document must not see the list as it was.
-        loaders(ctx)?.lists.clear::<uuid::Uuid>();
         Ok(ListObject(
-            service(ctx)?
+            mutating(ctx)?
                 .update_list(caller(ctx)?, id, patch)
                 .await
                 .gql()?,
@@ -181,8 +197,7 @@ impl ListMutation {
     /// Deletes the list and its tasks; returns its id.
     async fn delete_list(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let uuid = uuid_arg("id", &id)?;
-        service(ctx)?.delete_list(caller(ctx)?, uuid).await.gql()?;
-        loaders(ctx)?.lists.clear::<uuid::Uuid>();
+        mutating(ctx)?.delete_list(caller(ctx)?, uuid).await.gql()?;
         Ok(super::scalars::id(uuid))
     }
 }

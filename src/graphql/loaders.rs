@@ -13,14 +13,13 @@ use crate::service::lists::TodoList;
 use crate::service::tasks::{Task, TaskQuery};
 use crate::service::{Caller, Service, User};
 
-/// The loaders of one request.
+/// The loaders of one request, each with a cache for that request only: a page of lists feeds
+/// them what it prefetched (`prefetch.rs`), and `Task.list` under a list finds its parent there.
 pub struct Loaders {
-    /// Cached (per request): `TodoList.tasks` feeds it the parent list, so `Task.list` under a
-    /// list costs no statement at all, whatever the timing of the batches.
     pub lists: DataLoader<ListLoader, HashMapCache>,
-    pub users: DataLoader<UserLoader>,
-    pub counts: DataLoader<CountLoader>,
-    pub tasks: DataLoader<TasksLoader>,
+    pub users: DataLoader<UserLoader, HashMapCache>,
+    pub counts: DataLoader<CountLoader, HashMapCache>,
+    pub tasks: DataLoader<TasksLoader, HashMapCache>,
 }
 
 /// Lists may hold thousands of ids in one statement (`json_each` has no bind limit).
@@ -33,22 +32,24 @@ impl Loaders {
             caller: caller.clone(),
         };
         Self {
-            lists: DataLoader::with_cache(
-                ListLoader(scope.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            )
-            .max_batch_size(MAX_BATCH)
-            .delay(Duration::from_millis(1)),
+            lists: loader(ListLoader(scope.clone())),
             users: loader(UserLoader(scope.clone())),
             counts: loader(CountLoader(scope.clone())),
             tasks: loader(TasksLoader(scope)),
         }
     }
+
+    /// Empties every cache (after a write).
+    pub fn forget(&self) {
+        self.lists.clear::<Uuid>();
+        self.users.clear::<Uuid>();
+        self.counts.clear::<Uuid>();
+        self.tasks.clear::<(Uuid, TaskQuery)>();
+    }
 }
 
-fn loader<T>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, tokio::spawn)
+fn loader<T>(inner: T) -> DataLoader<T, HashMapCache> {
+    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
         .max_batch_size(MAX_BATCH)
         .delay(Duration::from_millis(1))
 }

@@ -7,8 +7,10 @@ mod http;
 mod limits;
 mod lists;
 mod loaders;
+mod prefetch;
 mod runner;
 mod scalars;
+mod task_page;
 mod tasks;
 mod users;
 
@@ -89,6 +91,13 @@ pub(crate) struct ClientAddr(pub IpAddr);
 
 fn service<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Service> {
     ctx.data::<Service>()
+}
+
+/// The service, for a mutation: what the loaders hold from earlier fields of the document may
+/// be stale once it writes, so they forget it (mutations run one after another).
+fn mutating<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Service> {
+    loaders(ctx)?.forget();
+    service(ctx)
 }
 
 fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Caller> {

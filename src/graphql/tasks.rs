@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use super::error::GqlResult;
 use super::lists::ListObject;
 use super::scalars::{datetime, id, uuid_arg, DateTime, Priority};
-use super::{caller, loaders, patch, service};
+use super::{caller, loaders, mutating, patch, service};
 use crate::error::AppError;
 use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery};
 use crate::service::values::Patch;
@@ -160,7 +160,7 @@ impl TaskMutation {
             completed: input.completed,
         };
         Ok(TaskObject(
-            service(ctx)?
+            mutating(ctx)?
                 .create_task(caller(ctx)?, list_id, input)
                 .await
                 .gql()?,
@@ -176,7 +176,7 @@ impl TaskMutation {
         let id = uuid_arg("id", &id)?;
         let patch = input.into_patch()?;
         Ok(TaskObject(
-            service(ctx)?
+            mutating(ctx)?
                 .update_task(caller(ctx)?, id, patch)
                 .await
                 .gql()?,
@@ -186,7 +186,7 @@ impl TaskMutation {
     /// Deletes the task; returns its id.
     async fn delete_task(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let uuid = uuid_arg("id", &id)?;
-        service(ctx)?.delete_task(caller(ctx)?, uuid).await.gql()?;
+        mutating(ctx)?.delete_task(caller(ctx)?, uuid).await.gql()?;
         Ok(super::scalars::id(uuid))
     }
 }

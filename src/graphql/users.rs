@@ -6,7 +6,7 @@ use super::error::GqlResult;
 use super::limits::page_cost;
 use super::lists::{lists_page, ListObject};
 use super::scalars::{datetime, id, DateTime};
-use super::{caller, client_ip, service, set_session_cookie};
+use super::{caller, client_ip, mutating, prefetch, service, set_session_cookie};
 use crate::service::lists::LISTS_PAGE_DEFAULT;
 use crate::service::users::{LoginInput as Login, Session, SignupInput as Signup, User};
 
@@ -43,6 +43,7 @@ impl UserObject {
             .lists_owned_by(caller(ctx)?, self.0.id, lists_page(limit, offset))
             .await
             .gql()?;
+        prefetch::lists_children(ctx, &lists).await?;
         Ok(lists.into_iter().map(ListObject).collect())
     }
 }
@@ -110,7 +111,7 @@ impl UserMutation {
             email: input.email,
             password: input.password,
         };
-        let session = service(ctx)?.signup(client_ip(ctx), input).await.gql()?;
+        let session = mutating(ctx)?.signup(client_ip(ctx), input).await.gql()?;
         set_session_cookie(ctx, &session.token);
         Ok(session.into())
     }
@@ -124,14 +125,14 @@ impl UserMutation {
             username: input.username,
             password: input.password,
         };
-        let session = service(ctx)?.login(client_ip(ctx), input).await.gql()?;
+        let session = mutating(ctx)?.login(client_ip(ctx), input).await.gql()?;
         set_session_cookie(ctx, &session.token);
         Ok(session.into())
     }
 
     /// Revokes the token that made this request.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        service(ctx)?.logout(caller(ctx)?).await.gql()?;
+        mutating(ctx)?.logout(caller(ctx)?).await.gql()?;
         set_session_cookie(ctx, "");
         Ok(true)
     }

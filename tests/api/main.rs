@@ -49,6 +49,8 @@ macro_rules! behaviour_tests {
         mod graphql_http;
         #[path = "graphql_limits.rs"]
         mod graphql_limits;
+        #[path = "graphql_pages.rs"]
+        mod graphql_pages;
         #[path = "openapi.rs"]
         mod openapi;
         #[path = "ownership.rs"]

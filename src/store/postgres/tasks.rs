@@ -160,21 +160,26 @@ impl PgStore {
         list_ids: &[Uuid],
         query: &TaskQuery,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
+        // One page per visible list, cut inside as for a single list (the SQLite side has the
+        // same shape): the index on (list_id, created_at, id) serves the default order. The
+        // outer sort keeps each page's order, which a join does not promise to keep.
         let order = order_by(query);
         let mut sql = QueryBuilder::<Postgres>::new(format!(
-            "SELECT * FROM (SELECT {COLUMNS}, row_number() OVER (PARTITION BY t.list_id ORDER BY {order}) AS rn \
-             FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.list_id = ANY("
+            "SELECT {COLUMNS} FROM lists l CROSS JOIN LATERAL \
+             (SELECT t.* FROM tasks t WHERE t.list_id = l.id"
         ));
-        sql.push_bind(list_ids)
+        push_filters(&mut sql, query);
+        sql.push(" ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
+            .push_bind(query.limit)
+            .push(" OFFSET ")
+            .push_bind(query.offset)
+            .push(") t WHERE l.id = ANY(")
+            .push_bind(list_ids)
             .push(") AND (l.owner_id IS NULL OR l.owner_id = ")
             .push_bind(owner)
-            .push(")");
-        push_filters(&mut sql, query);
-        sql.push(") s WHERE rn > ")
-            .push_bind(query.offset)
-            .push(" AND rn <= ")
-            .push_bind(query.offset.saturating_add(query.limit))
-            .push(" ORDER BY list_id, rn");
+            .push(format_args!(") ORDER BY t.list_id, {order}"));
         let rows = sql.build().fetch_all(&self.pool).await?;
         let mut by_list: HashMap<Uuid, Vec<Task>> = HashMap::with_capacity(list_ids.len());
         for row in &rows {
