@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 
 use super::body::{Fields, FromJsonBody};
 use crate::error::{AppError, Problems};
-use crate::http::{body_error, is_json, read_body};
+use crate::http::{is_json, read_body};
 use crate::service::values::{parse_id, PAGE_MAX};
 
 /// A JSON body read into a service input. Empty: 400; not JSON: 415; malformed: 400;
@@ -21,12 +21,13 @@ impl<S: Send + Sync, T: FromJsonBody> FromRequest<S> for ApiJson<T> {
         let json_type = is_json(req.headers());
         let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(body_error("A JSON body is required"));
+            return Err(AppError::malformed_json("A JSON body is required"));
         }
         if !json_type {
             return Err(AppError::UnsupportedMediaType);
         }
-        let value = serde_json::from_slice(&bytes).map_err(|e| body_error(&e.to_string()))?;
+        let value =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::malformed_json(e.to_string()))?;
         Fields::parse(value).map(ApiJson)
     }
 }
