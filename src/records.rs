@@ -294,15 +294,26 @@ impl Page {
         Self { limit, offset: 0 }
     }
 
-    /// Checks the bounds (`limit` 1 to [`PAGE_MAX`], `offset` 0 or more), naming each bad one.
+    /// The page size rule of both faces: 1 to [`PAGE_MAX`].
+    pub fn check_limit(limit: i64) -> Result<i64, String> {
+        (1..=PAGE_MAX)
+            .contains(&limit)
+            .then_some(limit)
+            .ok_or_else(|| format!("must be an integer from 1 to {PAGE_MAX}"))
+    }
+
+    /// The offset rule of both faces: 0 or more.
+    pub fn check_offset(offset: i64) -> Result<i64, String> {
+        (offset >= 0)
+            .then_some(offset)
+            .ok_or_else(|| "must be an integer of 0 or more".to_owned())
+    }
+
+    /// Checks both bounds, naming each bad one.
     pub fn check(self) -> AppResult<Self> {
         let mut problems = Problems::default();
-        if !(1..=PAGE_MAX).contains(&self.limit) {
-            problems.add("limit", format!("limit must be between 1 and {PAGE_MAX}"));
-        }
-        if self.offset < 0 {
-            problems.add("offset", "offset must be 0 or more");
-        }
+        problems.check("limit", Self::check_limit(self.limit));
+        problems.check("offset", Self::check_offset(self.offset));
         problems.finish().map(|()| self)
     }
 }

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use super::body::{Fields, FromJsonBody};
 use crate::error::{AppError, Problems};
 use crate::http::{is_json, read_body};
-use crate::service::values::{parse_id, PAGE_MAX};
+use crate::service::values::{parse_id, Page};
 
 /// A JSON body read into a service input. Empty: 400; not JSON: 415; malformed: 400;
 /// well-formed but wrong: 422 with per-field details.
@@ -72,20 +72,12 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
-/// `limit=`: the page size, 1 to the service's page cap.
+/// `limit=`: the page size, by the service's rule (a non-integer breaks it the same way).
 pub fn parse_limit(value: &str) -> Result<i64, String> {
-    value
-        .parse()
-        .ok()
-        .filter(|n| (1..=PAGE_MAX).contains(n))
-        .ok_or_else(|| format!("must be an integer from 1 to {PAGE_MAX}"))
+    Page::check_limit(value.parse().unwrap_or(0))
 }
 
-/// `offset=`: how many items to skip.
+/// `offset=`: how many items to skip, by the service's rule.
 pub fn parse_offset(value: &str) -> Result<i64, String> {
-    value
-        .parse()
-        .ok()
-        .filter(|n: &i64| *n >= 0)
-        .ok_or_else(|| "must be an integer of 0 or more".to_owned())
+    Page::check_offset(value.parse().unwrap_or(-1))
 }
