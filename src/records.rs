@@ -150,6 +150,11 @@ impl Timestamp {
         self.0
     }
 
+    /// From whole seconds since the epoch, as JWT claims count them.
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        Self(seconds.saturating_mul(1_000_000))
+    }
+
     /// Accepts RFC 3339 with any offset; the instant is kept, the offset is not.
     /// Years 0001 to 9999 in UTC (an offset may not push the instant out of that range).
     pub fn parse(raw: &str) -> Result<Self, String> {
