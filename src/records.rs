@@ -173,14 +173,10 @@ impl Timestamp {
     pub fn to_datetime(self) -> DateTime<Utc> {
         DateTime::from_timestamp_micros(self.0).unwrap_or_default()
     }
-
-    /// RFC 3339 in UTC with a `Z` suffix; fractional seconds only when there are some.
-    pub fn to_rfc3339(self) -> String {
-        self.to_string()
-    }
 }
 
-/// Written by hand rather than with chrono's `format` (a format-string interpreter), which was
+/// RFC 3339 in UTC with a `Z` suffix; fractional seconds only when there are some. Written by
+/// hand rather than with chrono's `format` (a format-string interpreter), which was
 /// a tenth of the time of serialising a page of tasks. Same output as chrono's `AutoSi`.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

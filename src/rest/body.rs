@@ -109,16 +109,13 @@ impl Fields {
                 self.problems.add(key, not_null(key));
                 None
             }
-            Patch::Absent if self.problems_on(key) => None,
+            // The field was given but wrong: that message is enough.
+            Patch::Absent if self.problems.has(key) => None,
             Patch::Absent => {
                 self.problems.add(key, "This field is required");
                 None
             }
         }
-    }
-
-    fn problems_on(&self, key: &str) -> bool {
-        self.problems.has(key)
     }
 }
 
@@ -129,3 +126,4 @@ pub fn optional<T>(value: Patch<T>) -> Option<T> {
         Patch::Absent | Patch::Null => None,
     }
 }
+
