@@ -45,10 +45,14 @@ macro_rules! behaviour_tests {
         mod errors;
         #[path = "graphql.rs"]
         mod graphql;
+        #[path = "graphql_errors.rs"]
+        mod graphql_errors;
         #[path = "graphql_http.rs"]
         mod graphql_http;
         #[path = "graphql_limits.rs"]
         mod graphql_limits;
+        #[path = "graphql_parity.rs"]
+        mod graphql_parity;
         #[path = "openapi.rs"]
         mod openapi;
         #[path = "ownership.rs"]
