@@ -29,7 +29,7 @@ impl ScalarType for DateTime {
 
 /// Task priority.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "crate::records::Priority")]
+#[graphql(remote = "crate::service::values::Priority")]
 pub enum Priority {
     Low,
     Medium,
@@ -38,7 +38,7 @@ pub enum Priority {
 
 /// The key tasks are ordered by; ties are broken by creation time, then id.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "crate::records::TaskSort")]
+#[graphql(remote = "crate::service::tasks::TaskSort")]
 pub enum TaskSort {
     CreatedAt,
     DueDate,
