@@ -1,6 +1,7 @@
 //! HTTP pieces both faces share: the caller (token from header or cookie), the client address,
 //! body reading within the size limit, content-type checks, the session cookie, and (in
 //! [`error`]) how an error looks over HTTP.
+//!
 //! Nothing here imports `app`, `rest` or `graphql` (see the dependency rule in `lib.rs`).
 
 pub mod error;
