@@ -72,6 +72,22 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
+/// Reads query parameters into `target` one by one; every problem goes under `query` as
+/// `"{name}: {message}"`, so one answer names every bad parameter (docs/querying.md).
+pub fn read_params<T>(
+    params: &[(String, String)],
+    mut target: T,
+    apply: impl Fn(&mut T, &str, &str) -> Result<(), String>,
+) -> Result<T, AppError> {
+    let mut problems = Problems::default();
+    for (key, value) in params {
+        if let Err(message) = apply(&mut target, key, value) {
+            problems.add("query", format!("{key}: {message}"));
+        }
+    }
+    problems.finish().map(|()| target)
+}
+
 /// `limit=`: the page size, by the service's rule (a non-integer breaks it the same way).
 pub fn parse_limit(value: &str) -> Result<i64, String> {
     Page::check_limit(value.parse().unwrap_or(0))
