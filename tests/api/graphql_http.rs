@@ -56,6 +56,36 @@ async fn a_mutation_over_get_is_405_and_runs_nothing() {
 }
 
 #[tokio::test]
+async fn get_runs_the_named_operation_with_its_variables() {
+    let app = spawn_app().await;
+    app.list(None, "first").await;
+    app.list(None, "second").await;
+
+    let doc = "query A { me { id } } query B($n: Int) { lists(limit: $n) { title } }";
+    let params = [("query", doc), ("operationName", "B"), ("variables", r#"{"n": 1}"#)];
+    let res = get_graphql(&app, &params).await;
+
+    assert_eq!(
+        expect(res, StatusCode::OK).await,
+        json!({"data": {"lists": [{"title": "first"}]}})
+    );
+}
+
+#[tokio::test]
+async fn a_mutation_named_among_queries_over_get_is_405_and_runs_nothing() {
+    let app = spawn_app().await;
+
+    let doc = format!("query Q {{ me {{ id }} }} {}", CREATE_LIST.replacen("mutation", "mutation M", 1));
+    let res = get_graphql(&app, &[("query", &doc), ("operationName", "M")]).await;
+
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        expect(app.get("/lists", None).await, StatusCode::OK).await,
+        json!([])
+    );
+}
+
+#[tokio::test]
 async fn get_without_a_query_parameter_is_a_bad_request_naming_it() {
     let app = spawn_app().await;
 

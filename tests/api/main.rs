@@ -12,6 +12,7 @@
 
 mod binary;
 mod command_line;
+mod cors;
 mod docker;
 mod docs;
 #[allow(dead_code)]
