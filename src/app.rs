@@ -1,10 +1,10 @@
-//! Application state and the full router: `/api/v1`, `/graphql`, `/metrics`, fallbacks and HTTP
-//! layers.
+//! The full router: `/api/v1`, `/graphql`, `/metrics`, fallbacks and HTTP layers. The top of
+//! the dependency graph: only `main` (and the tests) import it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,31 +18,12 @@ use tracing::Level;
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::http::error::{error_for_status, InternalCause};
 use crate::http::HttpSettings;
-use crate::rest::error::{error_for_status, InternalCause};
 use crate::service::Service;
+use crate::state::AppState;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::{graphql, playground, request_id, rest};
-
-/// What every handler can ask for, piece by piece (`State<Service>`, `State<HttpSettings>`...).
-#[derive(Clone)]
-pub struct AppState {
-    pub svc: Service,
-    pub http: Arc<HttpSettings>,
-    pub graphql: graphql::GraphQl,
-}
-
-impl FromRef<AppState> for Service {
-    fn from_ref(state: &AppState) -> Self {
-        state.svc.clone()
-    }
-}
-
-impl FromRef<AppState> for HttpSettings {
-    fn from_ref(state: &AppState) -> Self {
-        (*state.http).clone()
-    }
-}
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,13 +52,11 @@ pub async fn build(config: &Config) -> Result<(Router, Service), StartError> {
 
 /// The router for an already-built service.
 pub fn router(config: &Config, svc: Service) -> Router {
+    let http = HttpSettings::new(config);
+    let gql = graphql::GraphQl::new(svc.clone(), http.clone(), config);
     let state = AppState {
-        graphql: graphql::GraphQl::new(svc.clone(), config),
         svc,
-        http: Arc::new(HttpSettings {
-            cookie_secure: config.cookie_secure,
-            trust_proxy_headers: config.trust_proxy_headers,
-        }),
+        http: Arc::new(http),
     };
     let mut app = Router::new();
     if config.metrics && crate::metrics::install().is_some() {
@@ -85,7 +64,7 @@ pub fn router(config: &Config, svc: Service) -> Router {
     }
     let mut app = app
         .merge(rest::router())
-        .merge(graphql::router())
+        .merge(graphql::router(gql))
         .merge(playground::routes())
         .fallback(|| async { AppError::NotFound })
         .with_state(state)

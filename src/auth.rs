@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::config::Secret;
 use crate::error::{AppError, AppResult};
+use crate::records::Timestamp;
 
 /// The claims of our access tokens; every one is required.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,7 +22,7 @@ pub struct Claims {
 pub struct TokenId {
     pub user_id: Uuid,
     pub jti: Uuid,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
 }
 
 pub const INVALID_TOKEN: &str = "Invalid or expired token";
@@ -78,7 +79,7 @@ impl Tokens {
         Ok(TokenId {
             user_id: Uuid::parse_str(&claims.sub).map_err(|_| unauthorized())?,
             jti: Uuid::parse_str(&claims.jti).map_err(|_| unauthorized())?,
-            expires_at: claims.exp,
+            expires_at: Timestamp::from_unix_seconds(claims.exp),
         })
     }
 }

@@ -60,7 +60,6 @@ pub struct Config {
     pub auth_rate_burst: u32,
     /// Take the client IP for rate limiting from `X-Real-IP` (set by the nginx in `docker/`).
     pub trust_proxy_headers: bool,
-    pub production: bool,
     pub sqlite_synchronous: String,
     /// PostgreSQL connections each instance keeps at most.
     pub pg_max_connections: u32,
@@ -145,7 +144,6 @@ impl Config {
             auth_rate_per_second: s.auth_rate_limit_per_second,
             auth_rate_burst: s.auth_rate_limit_burst,
             trust_proxy_headers: s.trust_proxy_headers,
-            production,
             sqlite_synchronous: s.sqlite_synchronous.to_ascii_uppercase(),
             pg_max_connections: s.database_max_connections,
             graphql_introspection: s.graphql_introspection,

@@ -1,5 +1,5 @@
 //! The one error type of the service, with the contract's stable codes. No transport types here:
-//! `rest::error` maps it to a status and JSON body, `graphql::error` to `extensions`.
+//! `http::error` maps it to a status, headers and JSON body, `graphql::error` to `extensions`.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +8,12 @@ pub type Details = BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("Malformed JSON")]
-    BadRequest(Details),
+    /// The request could not be read at all; `details` names the part (`body`, `query`).
+    #[error("{message}")]
+    BadRequest {
+        message: &'static str,
+        details: Details,
+    },
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("Invalid username or password")]
@@ -44,7 +48,7 @@ impl AppError {
     /// The stable code of docs/errors.md, identical on both faces.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::BadRequest { .. } => "BAD_REQUEST",
             Self::Unauthorized(_) => "UNAUTHORIZED",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::NotFound => "NOT_FOUND",
@@ -63,7 +67,9 @@ impl AppError {
     /// Per-field details, where the error has them.
     pub fn details(&self) -> Option<&Details> {
         match self {
-            Self::BadRequest(d) | Self::Conflict(d) | Self::Validation(d) => Some(d),
+            Self::BadRequest { details: d, .. } | Self::Conflict(d) | Self::Validation(d) => {
+                Some(d)
+            }
             _ => None,
         }
         .filter(|d| !d.is_empty())
@@ -72,6 +78,22 @@ impl AppError {
     /// A validation error on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(Details::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    /// A 400 for a request body that is not the JSON it should be (empty, unreadable, malformed).
+    pub fn malformed_json(detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: "Malformed JSON",
+            details: Details::from([("body".to_owned(), vec![detail.into()])]),
+        }
+    }
+
+    /// A 400 for any other unreadable part of a request.
+    pub fn bad_request(details: Details) -> Self {
+        Self::BadRequest {
+            message: "Bad request",
+            details,
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -111,10 +133,6 @@ impl Problems {
 
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     /// `Ok(())` when nothing was recorded, else a validation error with every message.

@@ -1,6 +1,12 @@
 //! todo-api: one TODO service (users, lists, tasks) with a REST face and a GraphQL face.
+//!
+//! Dependencies point down only:
+//! `main -> app -> {rest, graphql} -> http -> service -> {store, auth, passwords, config, error}`.
+//! `rest` and `graphql` never import each other, and nothing imports `app` but `main`; what both
+//! faces need lives in `http` (and `state`) or below. `records` holds the values `service` and
+//! `store` both speak.
 
-/// Application state, the router of both faces and the HTTP layers around it.
+/// The router of both faces and the HTTP layers around it.
 pub mod app;
 /// Access tokens (JWT, HS256 only).
 pub mod auth;
@@ -10,7 +16,8 @@ pub mod config;
 pub mod error;
 /// The GraphQL face: schema, resolvers, dataloaders, GraphQL over HTTP.
 pub mod graphql;
-/// HTTP pieces both faces share: caller extraction, body reading, client address, cookie.
+/// HTTP pieces both faces share: caller extraction, body reading, client address, cookie, and
+/// how an error looks over HTTP (status, headers, body).
 pub mod http;
 /// Prometheus metrics: recorder, `GET /metrics`, request and SQL timing.
 pub mod metrics;
@@ -30,5 +37,7 @@ pub mod server;
 pub mod service;
 /// The command line: every setting with its environment variable and default.
 pub mod settings;
+/// The state the REST handlers share (service, HTTP settings).
+pub mod state;
 /// Every SQL statement, on SQLite or PostgreSQL behind one interface.
 pub mod store;

@@ -6,9 +6,10 @@ use axum::{
     http::{header, HeaderName, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Router,
 };
-use serde::Serialize;
+
+use crate::error::AppError;
 
 /// The page: GraphiQL when the bundle was built, otherwise an explanation of what is missing.
 const PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/index.html"));
@@ -72,7 +73,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 async fn asset(file: Result<Path<String>, PathRejection>) -> Response {
     match file.ok().and_then(|Path(name)| lookup(&name)) {
         Some((content_type, body)) => (asset_headers(content_type), body).into_response(),
-        None => not_found(),
+        None => AppError::NotFound.into_response(),
     }
 }
 
@@ -96,23 +97,6 @@ fn asset_headers(content_type: &'static str) -> [(HeaderName, &'static str); 3] 
         (header::CACHE_CONTROL, ASSET_CACHE),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ]
-}
-
-/// The API's error body, fields in the documented order.
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    code: &'static str,
-    details: Option<()>,
-}
-
-fn not_found() -> Response {
-    let body = ErrorBody {
-        error: "Not found",
-        code: "NOT_FOUND",
-        details: None,
-    };
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 
 #[cfg(test)]

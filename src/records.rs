@@ -150,6 +150,11 @@ impl Timestamp {
         self.0
     }
 
+    /// From whole seconds since the epoch, as JWT claims count them.
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        Self(seconds.saturating_mul(1_000_000))
+    }
+
     /// Accepts RFC 3339 with any offset; the instant is kept, the offset is not.
     /// Years 0001 to 9999 in UTC (an offset may not push the instant out of that range).
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -168,14 +173,10 @@ impl Timestamp {
     pub fn to_datetime(self) -> DateTime<Utc> {
         DateTime::from_timestamp_micros(self.0).unwrap_or_default()
     }
-
-    /// RFC 3339 in UTC with a `Z` suffix; fractional seconds only when there are some.
-    pub fn to_rfc3339(self) -> String {
-        self.to_string()
-    }
 }
 
-/// Written by hand rather than with chrono's `format` (a format-string interpreter), which was
+/// RFC 3339 in UTC with a `Z` suffix; fractional seconds only when there are some. Written by
+/// hand rather than with chrono's `format` (a format-string interpreter), which was
 /// a tenth of the time of serialising a page of tasks. Same output as chrono's `AutoSi`.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -294,15 +295,26 @@ impl Page {
         Self { limit, offset: 0 }
     }
 
-    /// Checks the bounds (`limit` 1 to [`PAGE_MAX`], `offset` 0 or more), naming each bad one.
+    /// The page size rule of both faces: 1 to [`PAGE_MAX`].
+    pub fn check_limit(limit: i64) -> Result<i64, String> {
+        (1..=PAGE_MAX)
+            .contains(&limit)
+            .then_some(limit)
+            .ok_or_else(|| format!("must be an integer from 1 to {PAGE_MAX}"))
+    }
+
+    /// The offset rule of both faces: 0 or more.
+    pub fn check_offset(offset: i64) -> Result<i64, String> {
+        (offset >= 0)
+            .then_some(offset)
+            .ok_or_else(|| "must be an integer of 0 or more".to_owned())
+    }
+
+    /// Checks both bounds, naming each bad one.
     pub fn check(self) -> AppResult<Self> {
         let mut problems = Problems::default();
-        if !(1..=PAGE_MAX).contains(&self.limit) {
-            problems.add("limit", format!("limit must be between 1 and {PAGE_MAX}"));
-        }
-        if self.offset < 0 {
-            problems.add("offset", "offset must be 0 or more");
-        }
+        problems.check("limit", Self::check_limit(self.limit));
+        problems.check("offset", Self::check_offset(self.offset));
         problems.finish().map(|()| self)
     }
 }

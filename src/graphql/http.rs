@@ -13,28 +13,28 @@ use serde::Deserialize;
 use super::answer::{self, Answer};
 use super::loaders::Loaders;
 use super::runner;
-use super::{ClientAddr, GraphQl};
-use crate::app::AppState;
+use super::GraphQl;
 use crate::error::AppError;
-use crate::http::{body_error, caller_from_headers, is_json, read_body, ClientIp};
+use crate::http::error::{error_headers, status_of};
+use crate::http::{caller_from_headers, is_json, read_body, ClientIp, HttpSettings};
 use crate::playground;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", get(get_graphql).post(post_graphql))
+/// `/graphql`, with its own state: it fits into any router.
+pub fn router<S>(gql: GraphQl) -> Router<S> {
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .with_state(gql)
 }
 
-impl FromRef<AppState> for GraphQl {
-    fn from_ref(state: &AppState) -> Self {
-        state.graphql.clone()
+/// What `ClientIp` needs to know (whether to trust `X-Real-IP`).
+impl FromRef<GraphQl> for HttpSettings {
+    fn from_ref(gql: &GraphQl) -> Self {
+        gql.http.clone()
     }
 }
 
 /// POST /graphql: one operation as `application/json` (batches are refused, not capped).
-async fn post_graphql(
-    State(gql): State<GraphQl>,
-    ClientIp(ip): ClientIp,
-    req: Request,
-) -> Response {
+async fn post_graphql(State(gql): State<GraphQl>, client: ClientIp, req: Request) -> Response {
     let headers = req.headers().clone();
     // Checked before reading: a cross-site form post must not run anything.
     if !is_json(&headers) {
@@ -45,14 +45,18 @@ async fn post_graphql(
         Err(e) => return e.into_response(),
     };
     if bytes.trim_ascii_start().starts_with(b"[") {
-        return body_error("Batched operations are not supported; send one operation per request")
-            .into_response();
+        return AppError::malformed_json(
+            "Batched operations are not supported; send one operation per request",
+        )
+        .into_response();
     }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
-        Ok(request) => execute(&gql, &headers, ip, request).await,
-        Err(e) => body_error(&e.to_string()).into_response(),
+        Ok(request) => execute(&gql, &headers, client, request).await,
+        Err(e) => AppError::malformed_json(e.to_string()).into_response(),
     }
 }
+
+const MISSING_QUERY: &str = "A `query` parameter is required";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,7 +69,7 @@ struct GetParams {
 /// GET /graphql: the playground for a browser, else a query from the URL (never a mutation).
 async fn get_graphql(
     State(gql): State<GraphQl>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     headers: HeaderMap,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
@@ -79,7 +83,8 @@ async fn get_graphql(
         if accepts(&headers, "text/html") {
             return playground::page();
         }
-        return body_error("A `query` parameter is required").into_response();
+        let details = [("query".to_owned(), vec![MISSING_QUERY.to_owned()])];
+        return AppError::bad_request(details.into()).into_response();
     };
     if is_mutation(&query, operation_name.as_deref()) {
         let mut response = AppError::MethodNotAllowed.into_response();
@@ -100,7 +105,7 @@ async fn get_graphql(
             }
         }
     }
-    execute(&gql, &headers, ip, request).await
+    execute(&gql, &headers, client, request).await
 }
 
 /// True when the operation that would run is a mutation (or subscription: not over GET either).
@@ -134,7 +139,7 @@ fn chosen_operation(
 async fn execute(
     gql: &GraphQl,
     headers: &HeaderMap,
-    ip: std::net::IpAddr,
+    client: ClientIp,
     mut request: async_graphql::Request,
 ) -> Response {
     // Before anything else (no SQL, no token lookup): a malformed document is left for the
@@ -166,7 +171,7 @@ async fn execute(
         .data(caller)
         .data(gql.svc.clone())
         .data(gql.http.clone())
-        .data(ClientAddr(ip));
+        .data(client);
     let (schema, limits) = (gql.schema.clone(), gql.limits);
     let work = async move { answer::encode(schema.execute(request).await, &limits) };
     match runner::run(limits.deadline, work).await {
@@ -188,21 +193,16 @@ fn respond(headers: &HeaderMap, answer: Answer) -> Response {
     http
 }
 
-/// A failure before execution (bad token, database down), as a GraphQL error body.
+/// A failure before execution (bad token, database down), as a GraphQL error body with the
+/// status and headers REST would give it.
 fn request_error(headers: &HeaderMap, err: &AppError) -> Response {
     let body = answer::coded(err.to_string(), err.code());
     body.errors.iter().for_each(answer::count_error);
-    let status = crate::rest::error::status_of(err);
     let (content_type, _) = negotiate(headers, true);
-    let mut response = (status, Json(body)).into_response();
+    let mut response = (status_of(err), error_headers(err), Json(body)).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
     response
 }
 

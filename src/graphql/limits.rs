@@ -11,6 +11,8 @@ use std::time::Duration;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 use crate::config::Config;
+use crate::service::lists::LISTS_PAGE_DEFAULT;
+use crate::service::tasks::LIMIT_DEFAULT;
 use crate::service::values::PAGE_MAX;
 
 /// The cost of a list field: its page size (as asked, or `default` when not given) times the cost
@@ -48,8 +50,8 @@ impl DocumentLimits {
         format!(
             "The document may return too much: its cost is over {} (each field costs 1 per item \
              it can return, and a list field multiplies the cost of its selection by its page \
-             size: `lists` 1000 and `tasks` 100 unless `limit` says less); ask for smaller \
-             pages with `limit` or fewer fields",
+             size: `lists` {LISTS_PAGE_DEFAULT} and `tasks` {LIMIT_DEFAULT} unless `limit` says \
+             less); ask for smaller pages with `limit` or fewer fields",
             self.max_complexity
         )
     }

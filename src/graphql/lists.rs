@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use super::error::GqlResult;
 use super::limits::page_cost;
-use super::scalars::{datetime, id, uuid_arg, DateTime, SortDirection, TaskSort};
+use super::scalars::{id, uuid_arg, DateTime, SortDirection, TaskSort};
 use super::task_page::TaskPage;
 use super::tasks::TaskFilter;
 use super::users::UserObject;
@@ -73,10 +73,10 @@ impl ListObject {
             .unwrap_or(0))
     }
     async fn created_at(&self) -> DateTime {
-        datetime(self.0.created_at)
+        DateTime(self.0.created_at)
     }
     async fn updated_at(&self) -> Option<DateTime> {
-        self.0.updated_at.map(datetime)
+        self.0.updated_at.map(DateTime)
     }
 }
 

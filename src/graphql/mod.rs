@@ -14,15 +14,15 @@ mod task_page;
 mod tasks;
 mod users;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use async_graphql::{
     Context, EmptySubscription, MaybeUndefined, MergedObject, Schema, SchemaBuilder,
 };
-use axum::http::{header, HeaderValue};
+use axum::http::header;
 
 use crate::config::Config;
-use crate::http::HttpSettings;
+use crate::http::{ClientIp, HttpSettings};
 use crate::service::values::Patch;
 use crate::service::{Caller, Service};
 pub use http::router;
@@ -50,7 +50,7 @@ pub struct GraphQl {
 }
 
 impl GraphQl {
-    pub fn new(svc: Service, config: &Config) -> Self {
+    pub fn new(svc: Service, http: HttpSettings, config: &Config) -> Self {
         let mut builder = schema_builder()
             .limit_depth(config.graphql_max_depth)
             .limit_complexity(config.graphql_max_complexity)
@@ -63,10 +63,7 @@ impl GraphQl {
         Self {
             schema: builder.finish(),
             svc,
-            http: HttpSettings {
-                cookie_secure: config.cookie_secure,
-                trust_proxy_headers: config.trust_proxy_headers,
-            },
+            http,
             limits: limits::DocumentLimits::new(config),
         }
     }
@@ -84,10 +81,6 @@ pub fn sdl() -> String {
         .sorted_enum_items();
     schema_builder().finish().sdl_with_options(options)
 }
-
-/// The client address, for the signup/login rate limit.
-#[derive(Clone, Copy)]
-pub(crate) struct ClientAddr(pub IpAddr);
 
 fn service<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Service> {
     ctx.data::<Service>()
@@ -108,23 +101,17 @@ fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
     ctx.data::<Loaders>()
 }
 
+/// The client address, for the signup/login rate limit.
 fn client_ip(ctx: &Context<'_>) -> IpAddr {
-    ctx.data_opt::<ClientAddr>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0)
+    ctx.data_opt::<ClientIp>().copied().unwrap_or_default().0
 }
 
 /// Sets (or, with an empty token, clears) the `access_token` cookie, as REST's auth routes do.
 fn set_session_cookie(ctx: &Context<'_>, token: &str) {
-    let Ok(http) = ctx.data::<HttpSettings>() else {
+    let (Ok(http), Ok(svc)) = (ctx.data::<HttpSettings>(), service(ctx)) else {
         return;
     };
-    let max_age = if token.is_empty() {
-        0
-    } else {
-        service(ctx).map_or(0, Service::token_lifetime_secs)
-    };
-    let cookie: HeaderValue = http.session_cookie(token, max_age);
-    ctx.append_http_header(header::SET_COOKIE, cookie);
+    ctx.append_http_header(header::SET_COOKIE, http.session_cookie(svc, token));
 }
 
 /// PATCH semantics from GraphQL's "absent / null / value".

@@ -5,8 +5,7 @@ use uuid::Uuid;
 
 use super::error::to_graphql;
 use crate::error::AppError;
-use crate::service::tasks::TaskSort as ServiceSort;
-use crate::service::values::{parse_id, Priority as ServicePriority, Timestamp};
+use crate::service::values::{parse_id, Timestamp};
 
 /// An RFC 3339 instant; output in UTC with a `Z` suffix, input with any offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,60 +23,27 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339())
+        Value::String(self.0.to_string())
     }
-}
-
-pub fn datetime(t: Timestamp) -> DateTime {
-    DateTime(t)
 }
 
 /// Task priority.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::service::values::Priority")]
 pub enum Priority {
     Low,
     Medium,
     High,
 }
 
-impl From<Priority> for ServicePriority {
-    fn from(p: Priority) -> Self {
-        match p {
-            Priority::Low => Self::Low,
-            Priority::Medium => Self::Medium,
-            Priority::High => Self::High,
-        }
-    }
-}
-
-impl From<ServicePriority> for Priority {
-    fn from(p: ServicePriority) -> Self {
-        match p {
-            ServicePriority::Low => Self::Low,
-            ServicePriority::Medium => Self::Medium,
-            ServicePriority::High => Self::High,
-        }
-    }
-}
-
 /// The key tasks are ordered by; ties are broken by creation time, then id.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::service::tasks::TaskSort")]
 pub enum TaskSort {
     CreatedAt,
     DueDate,
     Priority,
     Title,
-}
-
-impl From<TaskSort> for ServiceSort {
-    fn from(s: TaskSort) -> Self {
-        match s {
-            TaskSort::CreatedAt => Self::CreatedAt,
-            TaskSort::DueDate => Self::DueDate,
-            TaskSort::Priority => Self::Priority,
-            TaskSort::Title => Self::Title,
-        }
-    }
 }
 
 /// Sort direction; tasks without a due date come last either way.

@@ -19,7 +19,7 @@ use async_graphql::{
     ContextSelectionSet, InputType, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
 };
 
-use super::scalars::{datetime, id, Priority};
+use super::scalars::{id, DateTime, Priority};
 use super::tasks::TaskObject;
 use crate::service::tasks::Task;
 use crate::service::values::Timestamp;
@@ -111,7 +111,7 @@ impl Plain {
 }
 
 fn instant(t: Timestamp) -> Value {
-    ScalarType::to_value(&datetime(t))
+    ScalarType::to_value(&DateTime(t))
 }
 
 /// The response keys and fields of the selection, when all of them are plain fields.

@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use super::error::GqlResult;
 use super::lists::ListObject;
-use super::scalars::{datetime, id, uuid_arg, DateTime, Priority};
+use super::scalars::{id, uuid_arg, DateTime, Priority};
 use super::{caller, loaders, mutating, patch, service};
 use crate::error::AppError;
 use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery};
@@ -42,13 +42,13 @@ impl TaskObject {
         &self.0.categories
     }
     async fn due_date(&self) -> Option<DateTime> {
-        self.0.due_date.map(datetime)
+        self.0.due_date.map(DateTime)
     }
     async fn created_at(&self) -> DateTime {
-        datetime(self.0.created_at)
+        DateTime(self.0.created_at)
     }
     async fn updated_at(&self) -> Option<DateTime> {
-        self.0.updated_at.map(datetime)
+        self.0.updated_at.map(DateTime)
     }
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::error::GqlResult;
 use super::limits::page_cost;
 use super::lists::{lists_page, ListObject};
-use super::scalars::{datetime, id, DateTime};
+use super::scalars::{id, DateTime};
 use super::{caller, client_ip, mutating, prefetch, service, set_session_cookie};
 use crate::service::lists::LISTS_PAGE_DEFAULT;
 use crate::service::users::{LoginInput as Login, Session, SignupInput as Signup, User};
@@ -25,10 +25,10 @@ impl UserObject {
         &self.0.email
     }
     async fn created_at(&self) -> DateTime {
-        datetime(self.0.created_at)
+        DateTime(self.0.created_at)
     }
     async fn updated_at(&self) -> Option<DateTime> {
-        self.0.updated_at.map(datetime)
+        self.0.updated_at.map(DateTime)
     }
     /// The lists this user owns (a user is only reachable by themselves), paged as
     /// `Query.lists`. Costs `limit` (default 1000) times the cost of one list.

@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 
 use super::body::{Fields, FromJsonBody};
 use crate::error::{AppError, Problems};
-use crate::http::{body_error, is_json, read_body};
-use crate::service::values::{parse_id, PAGE_MAX};
+use crate::http::{is_json, read_body};
+use crate::service::values::{parse_id, Page};
 
 /// A JSON body read into a service input. Empty: 400; not JSON: 415; malformed: 400;
 /// well-formed but wrong: 422 with per-field details.
@@ -21,12 +21,13 @@ impl<S: Send + Sync, T: FromJsonBody> FromRequest<S> for ApiJson<T> {
         let json_type = is_json(req.headers());
         let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(body_error("A JSON body is required"));
+            return Err(AppError::malformed_json("A JSON body is required"));
         }
         if !json_type {
             return Err(AppError::UnsupportedMediaType);
         }
-        let value = serde_json::from_slice(&bytes).map_err(|e| body_error(&e.to_string()))?;
+        let value =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::malformed_json(e.to_string()))?;
         Fields::parse(value).map(ApiJson)
     }
 }
@@ -71,20 +72,28 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
-/// `limit=`: the page size, 1 to the service's page cap.
-pub fn parse_limit(value: &str) -> Result<i64, String> {
-    value
-        .parse()
-        .ok()
-        .filter(|n| (1..=PAGE_MAX).contains(n))
-        .ok_or_else(|| format!("must be an integer from 1 to {PAGE_MAX}"))
+/// Reads query parameters into `target` one by one; every problem goes under `query` as
+/// `"{name}: {message}"`, so one answer names every bad parameter (docs/querying.md).
+pub fn read_params<T>(
+    params: &[(String, String)],
+    mut target: T,
+    apply: impl Fn(&mut T, &str, &str) -> Result<(), String>,
+) -> Result<T, AppError> {
+    let mut problems = Problems::default();
+    for (key, value) in params {
+        if let Err(message) = apply(&mut target, key, value) {
+            problems.add("query", format!("{key}: {message}"));
+        }
+    }
+    problems.finish().map(|()| target)
 }
 
-/// `offset=`: how many items to skip.
+/// `limit=`: the page size, by the service's rule (a non-integer breaks it the same way).
+pub fn parse_limit(value: &str) -> Result<i64, String> {
+    Page::check_limit(value.parse().unwrap_or(0))
+}
+
+/// `offset=`: how many items to skip, by the service's rule.
 pub fn parse_offset(value: &str) -> Result<i64, String> {
-    value
-        .parse()
-        .ok()
-        .filter(|n: &i64| *n >= 0)
-        .ok_or_else(|| "must be an integer of 0 or more".to_owned())
+    Page::check_offset(value.parse().unwrap_or(-1))
 }

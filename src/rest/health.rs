@@ -5,29 +5,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::openapi::MethodOrBug;
-use super::schemas::ErrorCode;
-
+use super::schemas::Unhealthy;
 use crate::error::AppError;
+use crate::http::error::ErrorBody;
 use crate::service::health::Health;
 use crate::service::Service;
 
-/// A failing check is a 503 whose body is the health report plus the error fields that every
-/// REST error carries (see docs/errors.md), so both kinds of client can read it.
-#[derive(Serialize, ToSchema)]
-pub struct Unhealthy {
+/// A failing check is a 503 whose body is the health report plus the error body every REST
+/// error carries (documented as `schemas::Unhealthy`).
+#[derive(Serialize)]
+struct UnhealthyBody<'a> {
     #[serde(flatten)]
     health: Health,
-    #[schema(examples("Service unavailable"))]
-    error: String,
-    /// Always `SERVICE_UNAVAILABLE`.
-    #[schema(value_type = ErrorCode)]
-    code: &'static str,
-    /// Always `null`.
-    #[schema(value_type = Option<Object>, required = true)]
-    details: Option<()>,
+    #[serde(flatten)]
+    error: ErrorBody<'a>,
 }
 
 /// GET /api/v1/health
@@ -47,11 +40,9 @@ pub async fn show(State(svc): State<Service>) -> Response {
         return Json(health).into_response();
     }
     let err = AppError::Unavailable;
-    let body = Unhealthy {
+    let body = UnhealthyBody {
         health,
-        error: err.to_string(),
-        code: err.code(),
-        details: None,
+        error: ErrorBody::of(&err),
     };
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }

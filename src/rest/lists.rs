@@ -5,11 +5,11 @@ use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
-use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
+use super::extract::{parse_limit, parse_offset, read_params, ApiJson, QueryPairs, ResourceId};
 use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors, QueryErrors};
 use super::schemas;
 use super::tasks::X_TOTAL_COUNT;
-use crate::error::{AppError, Problems};
+use crate::error::AppError;
 use crate::service::lists::{ListPatch, NewList, TodoList, LISTS_PAGE_DEFAULT};
 use crate::service::values::Page;
 use crate::service::{Caller, Service};
@@ -55,21 +55,20 @@ pub async fn index(
     Ok(([(X_TOTAL_COUNT.clone(), found.total)], Json(found.lists)))
 }
 
-/// Reads `limit` and `offset`; every problem goes under `query`, as for task queries.
+/// Reads `limit` and `offset`, as for task queries.
 fn parse_page(params: &[(String, String)]) -> Result<Page, AppError> {
-    let mut page = Page::first(LISTS_PAGE_DEFAULT);
-    let mut problems = Problems::default();
-    for (key, value) in params {
-        let parsed = match key.as_str() {
-            "limit" => parse_limit(value).map(|n| page.limit = n),
-            "offset" => parse_offset(value).map(|n| page.offset = n),
-            _ => Err("unknown parameter".to_owned()),
-        };
-        if let Err(message) = parsed {
-            problems.add("query", format!("{key}: {message}"));
-        }
-    }
-    problems.finish().map(|()| page)
+    read_params(
+        params,
+        Page::first(LISTS_PAGE_DEFAULT),
+        |page, key, value| {
+            match key {
+                "limit" => page.limit = parse_limit(value)?,
+                "offset" => page.offset = parse_offset(value)?,
+                _ => return Err("unknown parameter".to_owned()),
+            }
+            Ok(())
+        },
+    )
 }
 
 /// POST /api/v1/lists

@@ -3,7 +3,6 @@
 //! have an operation the other lacks.
 
 pub mod body;
-pub mod error;
 pub mod extract;
 pub mod health;
 pub mod lists;
@@ -16,7 +15,7 @@ use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Every REST route with its documentation (`#[utoipa::path]` on each handler); see docs/.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use std::collections::HashMap;
 
 use crate::error::Details;
+use crate::service::health::Health;
 use crate::service::values::{Priority, Timestamp};
 
 /// Whitespace as Rust's `str::trim` sees it (Unicode `White_Space`), written out so that every
@@ -84,6 +85,22 @@ pub enum ErrorCode {
     RateLimited,
     InternalError,
     ServiceUnavailable,
+}
+
+/// A failing check is a 503 whose body is the health report plus the error fields that every
+/// REST error carries (see docs/errors.md), so both kinds of client can read it.
+#[derive(ToSchema)]
+pub struct Unhealthy {
+    #[serde(flatten)]
+    health: Health,
+    #[schema(examples("Service unavailable"))]
+    error: String,
+    /// Always `SERVICE_UNAVAILABLE`.
+    #[schema(value_type = ErrorCode)]
+    code: &'static str,
+    /// Always `null`.
+    #[schema(value_type = Option<Object>, required = true)]
+    details: Option<()>,
 }
 
 /// The answer to a logout.

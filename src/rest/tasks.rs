@@ -5,10 +5,10 @@ use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 
 use super::body::{optional, Fields, FromJsonBody};
-use super::extract::{parse_limit, parse_offset, ApiJson, QueryPairs, ResourceId};
+use super::extract::{parse_limit, parse_offset, read_params, ApiJson, QueryPairs, ResourceId};
 use super::openapi::{Always, AuthErrors, BodyErrors, IdErrors};
 use super::schemas;
-use crate::error::{AppError, Problems};
+use crate::error::AppError;
 use crate::service::tasks::{NewTask, Task, TaskPatch, TaskQuery, TaskSort};
 use crate::service::values::{Priority, Timestamp};
 use crate::service::{Caller, Service};
@@ -152,14 +152,7 @@ pub async fn delete(
 
 /// Reads the query parameters of a task query (docs/querying.md); every problem goes under `query`.
 fn parse_query(params: &[(String, String)]) -> Result<TaskQuery, AppError> {
-    let mut query = TaskQuery::default();
-    let mut problems = Problems::default();
-    for (key, value) in params {
-        if let Err(message) = apply_param(&mut query, key, value) {
-            problems.add("query", format!("{key}: {message}"));
-        }
-    }
-    problems.finish().map(|()| query)
+    read_params(params, TaskQuery::default(), apply_param)
 }
 
 fn apply_param(query: &mut TaskQuery, key: &str, value: &str) -> Result<(), String> {

@@ -100,7 +100,7 @@ pub async fn logout(
     caller: Caller,
 ) -> Result<Response, AppError> {
     svc.logout(&caller).await?;
-    let cookie = http.session_cookie("", 0);
+    let cookie = http.session_cookie(&svc, "");
     Ok((
         [(header::SET_COOKIE, cookie)],
         Json(json!({"message": "Logged out"})),
@@ -128,6 +128,6 @@ fn with_cookie(
     svc: &Service,
     session: Session,
 ) -> Response {
-    let cookie = http.session_cookie(&session.token, svc.token_lifetime_secs());
+    let cookie = http.session_cookie(svc, &session.token);
     (status, [(header::SET_COOKIE, cookie)], Json(session)).into_response()
 }

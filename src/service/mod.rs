@@ -1,5 +1,6 @@
-//! The service layer: every business rule and every SQL statement. Both faces (REST and GraphQL)
-//! call these functions with the caller as an argument; nothing here knows about HTTP.
+//! The service layer: every business rule (validation, visibility, passwords, tokens). Both faces
+//! (REST and GraphQL) call these functions with the caller as an argument; nothing here knows
+//! about HTTP, and the SQL lives behind `store`.
 
 pub mod health;
 pub mod lists;
@@ -80,9 +81,7 @@ impl Service {
             .then(|| AuthLimiter::new(config.auth_rate_per_second, config.auth_rate_burst));
         let sessions = if store.exclusive() {
             let revoked = store.revocations(values::Timestamp::now()).await?;
-            Some(Sessions::with_revoked(
-                revoked.into_iter().map(|(jti, at)| (jti, at.micros())),
-            ))
+            Some(Sessions::with_revoked(revoked))
         } else {
             None
         };

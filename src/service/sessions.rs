@@ -11,19 +11,20 @@ use std::sync::RwLock;
 use uuid::Uuid;
 
 use super::users::User;
+use crate::records::Timestamp;
 
 /// Users remembered at most; past it, lookups simply go to the database.
 const MAX_USERS: usize = 100_000;
 
 #[derive(Default)]
 pub(super) struct Sessions {
-    /// jti -> expiry (microseconds since the epoch).
-    revoked: RwLock<HashMap<Uuid, i64>>,
+    /// jti -> when the token expires.
+    revoked: RwLock<HashMap<Uuid, Timestamp>>,
     users: RwLock<HashMap<Uuid, User>>,
 }
 
 impl Sessions {
-    pub(super) fn with_revoked(revoked: impl IntoIterator<Item = (Uuid, i64)>) -> Self {
+    pub(super) fn with_revoked(revoked: impl IntoIterator<Item = (Uuid, Timestamp)>) -> Self {
         Self {
             revoked: RwLock::new(revoked.into_iter().collect()),
             users: RwLock::default(),
@@ -34,14 +35,14 @@ impl Sessions {
         self.revoked.read().map_or(true, |r| r.contains_key(&jti))
     }
 
-    pub(super) fn revoke(&self, jti: Uuid, expires_at: i64) {
+    pub(super) fn revoke(&self, jti: Uuid, expires_at: Timestamp) {
         if let Ok(mut revoked) = self.revoked.write() {
             revoked.insert(jti, expires_at);
         }
     }
 
     /// Forgets revocations of tokens that have expired anyway (they fail verification now).
-    pub(super) fn purge(&self, now: i64) {
+    pub(super) fn purge(&self, now: Timestamp) {
         if let Ok(mut revoked) = self.revoked.write() {
             revoked.retain(|_, expires_at| *expires_at >= now);
         }
@@ -67,10 +68,11 @@ mod tests {
     #[test]
     fn revocations_are_remembered_until_they_expire() {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        let s = Sessions::with_revoked([(a, 100)]);
+        let at = Timestamp::from_micros;
+        let s = Sessions::with_revoked([(a, at(100))]);
         assert!(s.is_revoked(a) && !s.is_revoked(b));
-        s.revoke(b, 300);
-        s.purge(200);
+        s.revoke(b, at(300));
+        s.purge(at(200));
         assert!(!s.is_revoked(a) && s.is_revoked(b));
     }
 }

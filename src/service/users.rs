@@ -108,13 +108,13 @@ impl Service {
     /// Revokes the caller's token until it would have expired anyway.
     pub async fn logout(&self, caller: &Caller) -> AppResult<()> {
         let me = caller.require_user()?;
-        let expires_at = Timestamp::from_micros(me.token.expires_at.saturating_mul(1_000_000));
+        let expires_at = me.token.expires_at;
         self.store()
             .revoke(me.token.jti, me.user.id, expires_at)
             .await?;
         // Stored first, then remembered: once logout answers, the token is refused.
         if let Some(sessions) = &self.0.sessions {
-            sessions.revoke(me.token.jti, expires_at.micros());
+            sessions.revoke(me.token.jti, expires_at);
         }
         Ok(())
     }
@@ -160,7 +160,7 @@ impl Service {
     pub(super) async fn purge_expired_revocations(&self) -> AppResult<u64> {
         let now = Timestamp::now();
         if let Some(sessions) = &self.0.sessions {
-            sessions.purge(now.micros());
+            sessions.purge(now);
         }
         self.store().purge_revocations(now).await
     }

@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn timestamps_are_utc_with_z_and_keep_the_instant() {
         let t = Timestamp::parse("2025-12-01T19:00:00+01:00").unwrap();
-        assert_eq!(t.to_rfc3339(), "2025-12-01T18:00:00Z");
+        assert_eq!(t.to_string(), "2025-12-01T18:00:00Z");
         assert_eq!(
             serde_json::to_string(&t).unwrap(),
             "\"2025-12-01T18:00:00Z\""
@@ -175,7 +175,7 @@ mod tests {
             let chrono = t
                 .to_datetime()
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-            assert_eq!(t.to_rfc3339(), chrono, "{micros}");
+            assert_eq!(t.to_string(), chrono, "{micros}");
         }
     }
 

@@ -60,11 +60,10 @@ fn the_shipped_nginx_conf_passes_nginx_t() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
-    // Arrange
+/// The service behind a local nginx running the shipped config, or `None` without nginx.
+async fn behind_nginx() -> Option<(TestApp, Nginx)> {
     if !nginx_installed() {
-        return;
+        return None;
     }
     let app = spawn_app_with(&[
         ("TRUST_PROXY_HEADERS", "true"),
@@ -72,75 +71,97 @@ async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
     ])
     .await;
     let nginx = Nginx::start(&[app.base.trim_start_matches("http://").to_owned()]).await;
-    let edge = Edge {
-        app: &app,
-        base: &nginx.base,
-    };
+    Some((app, nginx))
+}
 
-    // Health, through the proxy, in the contract's shape; nginx does not tell its version.
-    let res = edge.get("/api/v1/health", None).await;
-    assert_eq!(res.headers()[header::SERVER], "nginx", "server_tokens off");
-    let health = expect(res, StatusCode::OK).await;
-    assert_eq!(health["status"], "healthy", "{health}");
-    assert_eq!(health["service"], "TODO REST API");
-    assert_eq!(health["checks"]["database"]["status"], "healthy");
+/// Signs up through the edge and returns the token.
+async fn signup(edge: &Edge<'_>) -> String {
+    let body =
+        json!({"username": "edge", "email": "edge@example.com", "password": "password-edge"});
+    let res = edge.post("/api/v1/auth/signup", None, body).await;
+    let signup = expect(res, StatusCode::CREATED).await;
+    signup["token"].as_str().expect("token").to_owned()
+}
 
-    // Signup, then a request authenticated by the Authorization header nginx passes on.
+/// Creates an owned list with five tasks through the edge; returns its tasks path.
+async fn list_of_five(edge: &Edge<'_>, token: &str) -> String {
     let res = edge
         .post(
-            "/api/v1/auth/signup",
-            None,
-            json!({"username": "edge", "email": "edge@example.com", "password": "password-edge"}),
-        )
-        .await;
-    let signup = expect(res, StatusCode::CREATED).await;
-    let token = signup["token"].as_str().expect("token").to_owned();
-    let profile = expect(
-        edge.get("/api/v1/users/profile", Some(&token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(profile["username"], "edge");
-    expect_error(
-        edge.get("/api/v1/users/profile", None).await,
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHORIZED",
-    )
-    .await;
-
-    // An owned list with five tasks; X-Total-Count survives the proxy.
-    let list = expect(
-        edge.post(
             "/api/v1/lists",
-            Some(&token),
+            Some(token),
             json!({"title": "Behind nginx"}),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
+        .await;
+    let list = expect(res, StatusCode::CREATED).await["id"]
         .as_str()
         .expect("list id")
         .to_owned();
     let tasks = format!("/api/v1/lists/{list}/tasks");
     for i in 0..5 {
         let task = json!({"title": format!("Task {i}"), "description": "d".repeat(300)});
-        expect(
-            edge.post(&tasks, Some(&token), task).await,
-            StatusCode::CREATED,
-        )
-        .await;
+        let res = edge.post(&tasks, Some(token), task).await;
+        expect(res, StatusCode::CREATED).await;
     }
-    let res = edge.get(&format!("{tasks}?limit=2"), Some(&token)).await;
-    assert_eq!(res.headers()["x-total-count"], "5");
-    assert_eq!(
-        expect(res, StatusCode::OK).await.as_array().unwrap().len(),
-        2
-    );
+    tasks
+}
 
-    // JSON is gzipped for clients that accept it.
-    let res = edge
-        .app
+#[tokio::test]
+async fn health_passes_through_nginx_which_hides_its_version() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+
+    let res = edge.get("/api/v1/health", None).await;
+
+    assert_eq!(res.headers()[header::SERVER], "nginx", "server_tokens off");
+    let health = expect(res, StatusCode::OK).await;
+    assert_eq!(health["status"], "healthy", "{health}");
+    assert_eq!(health["service"], "TODO REST API");
+    assert_eq!(health["checks"]["database"]["status"], "healthy");
+}
+
+#[tokio::test]
+async fn nginx_passes_the_authorization_header_on() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+    let token = signup(&edge).await;
+
+    let profile = edge.get("/api/v1/users/profile", Some(&token)).await;
+    let anonymous = edge.get("/api/v1/users/profile", None).await;
+
+    assert_eq!(expect(profile, StatusCode::OK).await["username"], "edge");
+    expect_error(anonymous, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+}
+
+#[tokio::test]
+async fn the_total_count_header_survives_the_proxy() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+    let token = signup(&edge).await;
+    let tasks = list_of_five(&edge, &token).await;
+
+    let res = edge.get(&format!("{tasks}?limit=2"), Some(&token)).await;
+
+    assert_eq!(res.headers()["x-total-count"], "5");
+    let page = expect(res, StatusCode::OK).await;
+    assert_eq!(page.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn json_is_gzipped_through_nginx_for_clients_that_accept_it() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+    let token = signup(&edge).await;
+    let tasks = list_of_five(&edge, &token).await;
+
+    let res = app
         .client
         .get(edge.url(&tasks))
         .bearer_auth(&token)
@@ -148,40 +169,71 @@ async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
         .send()
         .await
         .expect("sent");
+
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+}
 
-    // GraphQL over POST, with the same token.
-    let res = edge
-        .app
-        .client
-        .post(edge.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "{ me { username } lists { title taskCount } }"}))
-        .send()
-        .await
-        .expect("sent");
+#[tokio::test]
+async fn graphql_answers_through_nginx_with_the_same_token() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+    let token = signup(&edge).await;
+    list_of_five(&edge, &token).await;
+
+    let query = json!({"query": "{ me { username } lists { title taskCount } }"});
+    let res = edge.post("/graphql", Some(&token), query).await;
+
     let body = expect(res, StatusCode::OK).await;
     assert_eq!(body["data"]["me"]["username"], "edge", "{body}");
     assert_eq!(
         body["data"]["lists"],
         json!([{"title": "Behind nginx", "taskCount": 5}])
     );
+}
 
-    // Body limit: exactly 1 MiB still reaches the service (which judges the content); one byte
-    // more is refused by nginx, in the contract's format.
-    let res = edge.post_raw("/api/v1/lists", json_of_len(ONE_MIB)).await;
-    let body = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
-    assert!(body["details"]["description"].is_array(), "{body}");
-    let res = edge
+#[tokio::test]
+async fn one_mib_reaches_the_service_and_one_byte_more_is_refused_by_nginx() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+
+    let at_limit = edge.post_raw("/api/v1/lists", json_of_len(ONE_MIB)).await;
+    let over = edge
         .post_raw("/api/v1/lists", json_of_len(ONE_MIB + 1))
         .await;
-    assert_json_error(res, StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).await;
 
-    // The GraphQL WebSocket is upgraded through the proxy (once the service serves it).
+    // The service judges the content of what reaches it.
+    let body = expect_error(
+        at_limit,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    assert!(body["details"]["description"].is_array(), "{body}");
+    assert_json_error(over, StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).await;
+}
+
+#[tokio::test]
+async fn the_graphql_websocket_is_upgraded_through_nginx() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+
     websocket_passes_through(&app.base, &nginx.base).await;
+}
 
-    // Act: a burst well over the edge limit (10 r/s, burst 20).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_over_the_edge_limit_gets_the_contracts_429() {
+    let Some((app, nginx)) = behind_nginx().await else {
+        return;
+    };
+    let edge = Edge::new(&app, &nginx);
+
+    // A burst well over the edge limit (10 r/s, burst 20).
     let mut statuses = Vec::new();
     let mut limited = Vec::new();
     for _ in 0..40 {
@@ -192,7 +244,6 @@ async fn nginx_proxies_the_api_with_the_edge_limits_of_the_contract() {
         }
     }
 
-    // Assert
     assert!(
         statuses
             .iter()
@@ -232,7 +283,14 @@ struct Edge<'a> {
     base: &'a str,
 }
 
-impl Edge<'_> {
+impl<'a> Edge<'a> {
+    fn new(app: &'a TestApp, nginx: &'a Nginx) -> Self {
+        Self {
+            app,
+            base: &nginx.base,
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

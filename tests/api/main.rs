@@ -12,6 +12,7 @@
 
 mod binary;
 mod command_line;
+mod cors;
 mod docker;
 mod docs;
 #[allow(dead_code)]
@@ -45,12 +46,16 @@ macro_rules! behaviour_tests {
         mod errors;
         #[path = "graphql.rs"]
         mod graphql;
+        #[path = "graphql_errors.rs"]
+        mod graphql_errors;
         #[path = "graphql_http.rs"]
         mod graphql_http;
         #[path = "graphql_limits.rs"]
         mod graphql_limits;
         #[path = "graphql_pages.rs"]
         mod graphql_pages;
+        #[path = "graphql_parity.rs"]
+        mod graphql_parity;
         #[path = "openapi.rs"]
         mod openapi;
         #[path = "ownership.rs"]

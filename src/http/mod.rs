@@ -1,5 +1,10 @@
 //! HTTP pieces both faces share: the caller (token from header or cookie), the client address,
-//! body reading within the size limit, content-type checks and the session cookie.
+//! body reading within the size limit, content-type checks, the session cookie, and (in
+//! [`error`]) how an error looks over HTTP.
+//!
+//! Nothing here imports `app`, `rest` or `graphql` (see the dependency rule in `lib.rs`).
+
+pub mod error;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -8,7 +13,8 @@ use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 
-use crate::error::{AppError, Details};
+use crate::config::Config;
+use crate::error::AppError;
 use crate::service::{Caller, Service};
 
 /// Per-process HTTP settings the handlers need beside the service.
@@ -19,8 +25,21 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// The `access_token` cookie of docs/authentication.md (an empty token with Max-Age=0 clears it).
-    pub fn session_cookie(&self, token: &str, max_age: i64) -> HeaderValue {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            cookie_secure: config.cookie_secure,
+            trust_proxy_headers: config.trust_proxy_headers,
+        }
+    }
+
+    /// The `Set-Cookie` value of docs/authentication.md for a fresh session's token: it lives as
+    /// long as the token. An empty token clears the cookie (logout).
+    pub fn session_cookie(&self, svc: &Service, token: &str) -> HeaderValue {
+        let max_age = if token.is_empty() {
+            0
+        } else {
+            svc.token_lifetime_secs()
+        };
         let secure = if self.cookie_secure { "; Secure" } else { "" };
         let cookie = format!(
             "access_token={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
@@ -78,16 +97,9 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
         } else {
-            body_error("The request body could not be read")
+            AppError::malformed_json("The request body could not be read")
         }
     })
-}
-
-pub fn body_error(message: &str) -> AppError {
-    AppError::BadRequest(Details::from([(
-        "body".to_owned(),
-        vec![message.to_owned()],
-    )]))
 }
 
 /// `application/json`, with parameters, or any `+json` type.
@@ -109,7 +121,16 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The client's address for rate limiting: the peer, or `X-Real-IP` behind our own proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
+
+/// When neither is known (a request not served from a socket, as in-process tests make): one
+/// shared bucket for all such callers.
+impl Default for ClientIp {
+    fn default() -> Self {
+        Self(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
 
 impl<S> FromRequestParts<S> for ClientIp
 where
@@ -137,10 +158,6 @@ where
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientIp(
-            forwarded
-                .or(peer)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        ))
+        Ok(forwarded.or(peer).map(ClientIp).unwrap_or_default())
     }
 }
