@@ -77,6 +77,7 @@ pub fn router(config: &Config, svc: Service) -> Router {
         http: Arc::new(HttpSettings {
             cookie_secure: config.cookie_secure,
             trust_proxy_headers: config.trust_proxy_headers,
+            events_keep_alive: config.events_keep_alive,
         }),
     };
     let mut app = Router::new();

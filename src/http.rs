@@ -16,6 +16,8 @@ use crate::service::{Caller, Service};
 pub struct HttpSettings {
     pub cookie_secure: bool,
     pub trust_proxy_headers: bool,
+    /// Between `: keep-alive` comments on a quiet event stream.
+    pub events_keep_alive: std::time::Duration,
 }
 
 impl HttpSettings {

@@ -20,7 +20,9 @@ use crate::http::{body_error, caller_from_headers, is_json, read_body, ClientIp}
 use crate::playground;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", get(get_graphql).post(post_graphql))
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql/ws", get(super::ws::upgrade))
 }
 
 impl FromRef<AppState> for GraphQl {
@@ -112,7 +114,7 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// The type of the operation that would run, if the document names one unambiguously.
-fn chosen_operation(
+pub(super) fn chosen_operation(
     doc: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<OperationType> {
@@ -140,16 +142,12 @@ async fn execute(
     // Before anything else (no SQL, no token lookup): a malformed document is left for the
     // executor to report.
     let operation = request.operation_name.clone();
-    let kind = match request
-        .parsed_query()
-        .ok()
-        .and_then(|doc| chosen_operation(doc, operation.as_deref()))
-    {
-        Some(OperationType::Query) => "query",
-        Some(OperationType::Mutation) => "mutation",
-        Some(OperationType::Subscription) => "subscription",
-        None => "unknown",
-    };
+    let kind = kind_label(
+        request
+            .parsed_query()
+            .ok()
+            .and_then(|doc| chosen_operation(doc, operation.as_deref())),
+    );
     metrics::counter!("graphql_operations_total", "type" => kind).increment(1);
     if let Ok(doc) = request.parsed_query() {
         if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
@@ -175,6 +173,16 @@ async fn execute(
             headers,
             answer::encode(answer::coded(err.to_string(), err.code()), &limits),
         ),
+    }
+}
+
+/// The `type` label of `graphql_operations_total`.
+pub(super) fn kind_label(kind: Option<OperationType>) -> &'static str {
+    match kind {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod answer;
 mod error;
+mod events;
 mod http;
 mod limits;
 mod lists;
@@ -11,12 +12,11 @@ mod runner;
 mod scalars;
 mod tasks;
 mod users;
+mod ws;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use async_graphql::{
-    Context, EmptySubscription, MaybeUndefined, MergedObject, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, MaybeUndefined, MergedObject, Schema, SchemaBuilder};
 use axum::http::{header, HeaderValue};
 
 use crate::config::Config;
@@ -36,7 +36,9 @@ pub struct Mutation(
     tasks::TaskMutation,
 );
 
-pub type TodoSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use events::EventSubscription as Subscription;
+
+pub type TodoSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema plus what each request needs to build its context.
 #[derive(Clone)]
@@ -45,6 +47,7 @@ pub struct GraphQl {
     svc: Service,
     http: HttpSettings,
     limits: limits::DocumentLimits,
+    ws: ws::WsLimits,
 }
 
 impl GraphQl {
@@ -64,14 +67,20 @@ impl GraphQl {
             http: HttpSettings {
                 cookie_secure: config.cookie_secure,
                 trust_proxy_headers: config.trust_proxy_headers,
+                events_keep_alive: config.events_keep_alive,
             },
             limits: limits::DocumentLimits::new(config),
+            ws: ws::WsLimits::new(config),
         }
     }
 }
 
-fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 /// The schema's SDL, stable (sorted) so the snapshot in `schema/schema.graphql` can be diffed.
