@@ -43,6 +43,14 @@ macro_rules! behaviour_tests {
         mod durability;
         #[path = "errors.rs"]
         mod errors;
+        #[path = "events_order.rs"]
+        mod events_order;
+        #[path = "events_sse.rs"]
+        mod events_sse;
+        #[path = "events_ws.rs"]
+        mod events_ws;
+        #[path = "events_ws_auth.rs"]
+        mod events_ws_auth;
         #[path = "graphql.rs"]
         mod graphql;
         #[path = "graphql_http.rs"]
