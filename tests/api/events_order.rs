@@ -7,15 +7,16 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::events_sse::Sse;
+use crate::sse::Sse;
 use super::helpers::{expect, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_on_one_list_produce_events_in_commit_order() {
     let app = std::sync::Arc::new(spawn_app().await);
     let list = app.list(None, "Contended").await;
+    let mut sse = Sse::open(&app.base, &list, None).await;
     let task = app.task(None, &list, json!({"title": "start"})).await;
-    let mut sse = Sse::open(&app, &list, None).await;
+    assert_eq!(sse.event().await["taskId"], json!(task));
 
     const WRITERS: usize = 8;
     const EACH: usize = 10;

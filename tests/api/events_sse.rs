@@ -2,78 +2,14 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::helpers::{expect, spawn_app, spawn_app_with, TestApp, TASK_KEYS};
+use crate::sse::Sse;
 
-/// An open event stream, read block by block (a block ends with a blank line).
-pub struct Sse {
-    body: futures_util::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
-    buf: String,
-}
-
-const WAIT: Duration = Duration::from_secs(10);
-
-impl Sse {
-    /// Opens the stream of `list`; panics unless it answers 200 `text/event-stream`.
-    pub async fn open(app: &TestApp, list: &str, token: Option<&str>) -> Sse {
-        let res = events(app, list, token).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
-        assert_eq!(content_type, "text/event-stream");
-        assert!(res.headers().get("content-encoding").is_none(), "never compressed");
-        Sse {
-            body: res.bytes_stream().boxed(),
-            buf: String::new(),
-        }
-    }
-
-    /// The next block, or `None` when the stream ended.
-    pub async fn block(&mut self) -> Option<String> {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block = self.buf[..end].to_owned();
-                self.buf.drain(..end + 2);
-                return Some(block);
-            }
-            match tokio::time::timeout(WAIT, self.body.next()).await.expect("data in time") {
-                Some(Ok(chunk)) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
-                Some(Err(_)) | None => return None,
-            }
-        }
-    }
-
-    /// The next `task` event's data, comments skipped.
-    pub async fn event(&mut self) -> Value {
-        loop {
-            let block = self.block().await.expect("an event, not the end");
-            if block.starts_with(':') {
-                continue;
-            }
-            let mut lines = block.lines();
-            assert_eq!(lines.next(), Some("event: task"), "{block}");
-            let data = lines.next().and_then(|l| l.strip_prefix("data: ")).expect("data line");
-            assert_eq!(lines.next(), None, "one data line: {block}");
-            return serde_json::from_str(data).expect("JSON data");
-        }
-    }
-
-    /// Asserts that the stream ends (after at most a closing comment).
-    pub async fn expect_end(&mut self) {
-        while let Some(block) = self.block().await {
-            assert!(block.starts_with(':'), "expected the end, got {block}");
-        }
-    }
-}
-
-pub async fn events(app: &TestApp, list: &str, token: Option<&str>) -> reqwest::Response {
-    let mut req = app.client.get(app.api(&format!("/lists/{list}/events")));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    req.header("accept-encoding", "gzip, br").send().await.expect("sent")
+async fn events(app: &TestApp, list: &str, token: Option<&str>) -> reqwest::Response {
+    crate::sse::request(&app.base, list, token).await
 }
 
 #[tokio::test]
@@ -81,7 +17,7 @@ async fn rest_changes_stream_as_created_updated_deleted_in_order() {
     let app = spawn_app().await;
     let (token, _) = app.signup("alice").await;
     let list = app.list(Some(&token), "Groceries").await;
-    let mut sse = Sse::open(&app, &list, Some(&token)).await;
+    let mut sse = Sse::open(&app.base, &list, Some(&token)).await;
 
     let task = app.task(Some(&token), &list, json!({"title": "Milk"})).await;
     let res = app.patch(&format!("/tasks/{task}"), Some(&token), json!({"completed": true})).await;
@@ -105,7 +41,7 @@ async fn rest_changes_stream_as_created_updated_deleted_in_order() {
 async fn graphql_mutations_reach_the_rest_stream_and_a_move_is_deleted_then_created() {
     let app = spawn_app().await;
     let (from, to) = (app.list(None, "From").await, app.list(None, "To").await);
-    let (mut old, mut new) = (Sse::open(&app, &from, None).await, Sse::open(&app, &to, None).await);
+    let (mut old, mut new) = (Sse::open(&app.base, &from, None).await, Sse::open(&app.base, &to, None).await);
     let (_, body) = app
         .graphql(None, "mutation($l: ID!) { createTask(listId: $l, input: {title: \"Via GraphQL\"}) { id } }", json!({"l": from}))
         .await;
@@ -138,16 +74,16 @@ async fn lists_the_caller_cannot_see_are_404_before_any_stream() {
     assert_eq!(events(&app, "not-a-uuid", None).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = events(&app, &shared, Some("garbage")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a bad token is never anonymous");
-    Sse::open(&app, &private, Some(&alice)).await;
-    Sse::open(&app, &shared, Some(&bob)).await;
-    Sse::open(&app, &shared, None).await;
+    Sse::open(&app.base, &private, Some(&alice)).await;
+    Sse::open(&app.base, &shared, Some(&bob)).await;
+    Sse::open(&app.base, &shared, None).await;
 }
 
 #[tokio::test]
 async fn a_quiet_stream_gets_keep_alive_comments() {
     let app = spawn_app_with(&[("EVENTS_KEEP_ALIVE_SECONDS", "1")]).await;
     let list = app.list(None, "Quiet").await;
-    let mut sse = Sse::open(&app, &list, None).await;
+    let mut sse = Sse::open(&app.base, &list, None).await;
     let started = std::time::Instant::now();
     assert_eq!(sse.block().await.as_deref(), Some(": keep-alive"));
     assert_eq!(sse.block().await.as_deref(), Some(": keep-alive"));
@@ -158,7 +94,7 @@ async fn a_quiet_stream_gets_keep_alive_comments() {
 async fn deleting_the_list_ends_its_stream() {
     let app = spawn_app().await;
     let list = app.list(None, "Doomed").await;
-    let mut sse = Sse::open(&app, &list, None).await;
+    let mut sse = Sse::open(&app.base, &list, None).await;
     expect(app.delete(&format!("/lists/{list}"), None).await, StatusCode::NO_CONTENT).await;
     sse.expect_end().await;
 }
@@ -176,8 +112,8 @@ async fn logging_out_ends_the_streams_of_that_token_only() {
         .unwrap()
         .to_owned();
     let list = app.list(Some(&token), "Mine").await;
-    let mut revoked = Sse::open(&app, &list, Some(&token)).await;
-    let mut kept = Sse::open(&app, &list, Some(&other)).await;
+    let mut revoked = Sse::open(&app.base, &list, Some(&token)).await;
+    let mut kept = Sse::open(&app.base, &list, Some(&other)).await;
     expect(app.post("/auth/logout", Some(&token), json!({})).await, StatusCode::OK).await;
     revoked.expect_end().await;
     app.task(Some(&other), &list, json!({"title": "Still here"})).await;
@@ -203,7 +139,7 @@ async fn a_reader_that_falls_a_buffer_behind_is_dropped() {
 async fn open_streams_are_counted_in_metrics() {
     let app = spawn_app().await;
     let list = app.list(None, "Watched").await;
-    let sse = Sse::open(&app, &list, None).await;
+    let sse = Sse::open(&app.base, &list, None).await;
     let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
     let text = metrics.text().await.unwrap();
     let line = text.lines().find(|l| l.starts_with("sse_streams_active")).expect(&text);

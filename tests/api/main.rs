@@ -19,6 +19,8 @@ mod helpers;
 mod http_layers;
 #[cfg(postgres_tests)]
 mod instances;
+#[cfg(postgres_tests)]
+mod instances_events;
 mod nginx;
 mod nginx_ops;
 mod operability;
@@ -26,6 +28,7 @@ mod operability;
 mod outage;
 mod playground;
 mod process;
+mod sse;
 mod ws;
 
 /// The backend of the tests outside the two trees below.

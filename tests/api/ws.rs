@@ -86,7 +86,10 @@ pub async fn ws_open(base: &str, protocol: Option<&str>, headers: &[(&str, &str)
         assert!(head.contains("upgrade: websocket"), "{head}");
         if let Some(protocol) = protocol {
             let offered = protocol.split(',').map(str::trim);
-            let chosen = offered.filter(|p| p.starts_with("graphql")).next().unwrap_or("");
+            let chosen = offered
+                .filter(|p| p.starts_with("graphql"))
+                .next()
+                .unwrap_or("");
             assert!(
                 head.contains(&format!("sec-websocket-protocol: {chosen}")),
                 "{head}"
@@ -170,7 +173,10 @@ impl Ws {
 /// The header length and payload length of the frame at the start of `buf`, once known.
 fn frame_size(buf: &[u8]) -> Option<(usize, usize)> {
     match *buf.get(1)? & 0x7f {
-        126 => Some((4, usize::from(u16::from_be_bytes([*buf.get(2)?, *buf.get(3)?])))),
+        126 => Some((
+            4,
+            usize::from(u16::from_be_bytes([*buf.get(2)?, *buf.get(3)?])),
+        )),
         127 => {
             let bytes: [u8; 8] = buf.get(2..10)?.try_into().ok()?;
             Some((10, usize::try_from(u64::from_be_bytes(bytes)).ok()?))
@@ -212,8 +218,13 @@ impl GqlWs {
 
     /// Starts operation `id`.
     pub async fn start(&mut self, id: &str, query: &str, variables: Value) {
-        let kind = if self.protocol == TRANSPORT_WS { "subscribe" } else { "start" };
-        let message = json!({"id": id, "type": kind, "payload": {"query": query, "variables": variables}});
+        let kind = if self.protocol == TRANSPORT_WS {
+            "subscribe"
+        } else {
+            "start"
+        };
+        let message =
+            json!({"id": id, "type": kind, "payload": {"query": query, "variables": variables}});
         self.ws.send_text(&message.to_string()).await;
     }
 
@@ -228,14 +239,22 @@ impl GqlWs {
 
     /// Stops operation `id`.
     pub async fn stop(&mut self, id: &str) {
-        let kind = if self.protocol == TRANSPORT_WS { "complete" } else { "stop" };
-        self.ws.send_text(&json!({"id": id, "type": kind}).to_string()).await;
+        let kind = if self.protocol == TRANSPORT_WS {
+            "complete"
+        } else {
+            "stop"
+        };
+        self.ws
+            .send_text(&json!({"id": id, "type": kind}).to_string())
+            .await;
     }
 
     /// The next message (keep-alives of the legacy protocol skipped), within a deadline.
     pub async fn message(&mut self) -> Value {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a message in time");
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a message in time");
             let Frame::Text(text) = frame else {
                 panic!("expected a message, got {frame:?}");
             };
@@ -249,7 +268,11 @@ impl GqlWs {
     /// The payload of the next `next`/`data` message of `id`.
     pub async fn data(&mut self, id: &str) -> Value {
         let message = self.message().await;
-        let kind = if self.protocol == TRANSPORT_WS { "next" } else { "data" };
+        let kind = if self.protocol == TRANSPORT_WS {
+            "next"
+        } else {
+            "data"
+        };
         assert_eq!(message["type"], kind, "{message}");
         assert_eq!(message["id"], id, "{message}");
         message["payload"].clone()
@@ -268,5 +291,4 @@ impl GqlWs {
         assert_eq!(message["type"], "complete", "{message}");
         assert_eq!(message["id"], id, "{message}");
     }
-
 }
