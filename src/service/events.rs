@@ -199,11 +199,9 @@ impl Hub {
                 let task = match (kind, task) {
                     (TaskEventKind::Deleted, _) => None,
                     (_, Some(task)) => Some(*task),
-                    // Deleted since: its DELETED event follows, and says it.
-                    (_, None) => loaded
-                        .get(&task_id)
-                        .cloned()
-                        .filter(|t| t.list_id == list_id),
+                    // Read after the commit, so it may already show a later change (even a move
+                    // to another list); gone means deleted since, and that DELETED follows.
+                    (_, None) => loaded.get(&task_id).cloned(),
                 };
                 let event = TaskEvent {
                     kind,
