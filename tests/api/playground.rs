@@ -77,7 +77,10 @@ async fn graphiql_task_events_tab_shows_an_event_made_elsewhere() {
     let app = spawn_app().await;
     let token = signup_with_a_list(&app.base).await;
     let lists = graphql(&app.base, Some(&token), "{ lists { id } }", json!({})).await;
-    let list = lists["data"]["lists"][0]["id"].as_str().expect("the list").to_owned();
+    let list = lists["data"]["lists"][0]["id"]
+        .as_str()
+        .expect("the list")
+        .to_owned();
     let profile = tempfile::tempdir().expect("temp dir for the chromium profile");
     let driver = ChromeDriver::start();
     let client = ClientBuilder::new(HttpConnector::new())
@@ -118,7 +121,10 @@ async fn graphiql_task_events_tab_shows_an_event_made_elsewhere() {
 
     // Assert
     let response = outcome.unwrap_or_else(|err| panic!("{err}"));
-    assert!(response.contains("Seen live"), "no event in the response pane: {response}");
+    assert!(
+        response.contains("Seen live"),
+        "no event in the response pane: {response}"
+    );
     assert!(response.contains(r#""kind": "CREATED""#), "{response}");
 }
 
