@@ -76,11 +76,7 @@ impl GraphQl {
 }
 
 fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-    )
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
 /// The schema's SDL, stable (sorted) so the snapshot in `schema/schema.graphql` can be diffed.

@@ -85,11 +85,8 @@ pub async fn ws_open(base: &str, protocol: Option<&str>, headers: &[(&str, &str)
         );
         assert!(head.contains("upgrade: websocket"), "{head}");
         if let Some(protocol) = protocol {
-            let offered = protocol.split(',').map(str::trim);
-            let chosen = offered
-                .filter(|p| p.starts_with("graphql"))
-                .next()
-                .unwrap_or("");
+            let mut offered = protocol.split(',').map(str::trim);
+            let chosen = offered.find(|p| p.starts_with("graphql")).unwrap_or("");
             assert!(
                 head.contains(&format!("sec-websocket-protocol: {chosen}")),
                 "{head}"
