@@ -149,6 +149,13 @@ async fn execute(
             .and_then(|doc| chosen_operation(doc, operation.as_deref())),
     );
     metrics::counter!("graphql_operations_total", "type" => kind).increment(1);
+    if kind == "subscription" {
+        let message = "Subscriptions run on the WebSocket at /graphql/ws".to_owned();
+        return respond(
+            headers,
+            answer::encode(answer::coded(message, "VALIDATION_ERROR"), &gql.limits),
+        );
+    }
     if let Ok(doc) = request.parsed_query() {
         if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
             let refused = answer::coded(message, "VALIDATION_ERROR");
