@@ -8,7 +8,7 @@
 //! as too slow, so a stalled client never costs the server memory.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -97,25 +97,25 @@ impl Hub {
         })
     }
 
-    fn watching(&self, list: Uuid) -> bool {
-        self.lists
-            .lock()
-            .is_ok_and(|lists| lists.contains_key(&list))
+    /// The watched lists. Nothing panics while holding the lock, so a poisoned one is as good.
+    fn lists(&self) -> MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Notice>>> {
+        self.lists.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn watching(&self, list: Uuid) -> bool {
+        self.lists().contains_key(&list)
+    }
+
+    /// Sends to the watchers of `list`; none is fine (they all left).
     fn send(&self, list: Uuid, notice: Notice) {
-        if let Ok(lists) = self.lists.lock() {
-            if let Some(tx) = lists.get(&list) {
-                let _ = tx.send(notice);
-            }
+        if let Some(tx) = self.lists().get(&list) {
+            let _ = tx.send(notice);
         }
     }
 
     fn send_all(&self, notice: &Notice) {
-        if let Ok(lists) = self.lists.lock() {
-            for tx in lists.values() {
-                let _ = tx.send(notice.clone());
-            }
+        for tx in self.lists().values() {
+            let _ = tx.send(notice.clone());
         }
     }
 
@@ -227,7 +227,7 @@ impl Hub {
 
     /// Registers a watcher of `list`.
     fn watch(self: &Arc<Self>, list: Uuid) -> broadcast::Receiver<Notice> {
-        let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lists = self.lists();
         lists
             .entry(list)
             .or_insert_with(|| broadcast::channel(self.buffer).0)
@@ -236,7 +236,7 @@ impl Hub {
 
     /// Forgets the list once its last watcher is gone.
     fn release(&self, list: Uuid) {
-        let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lists = self.lists();
         if lists.get(&list).is_some_and(|tx| tx.receiver_count() == 0) {
             lists.remove(&list);
         }
@@ -278,10 +278,6 @@ impl Watch {
                 Err(RecvError::Closed) => return Err(Ended::Closed),
             }
         }
-    }
-
-    pub fn list_id(&self) -> Uuid {
-        self.list
     }
 }
 
