@@ -92,11 +92,13 @@ async fn graphiql_task_events_tab_shows_an_event_made_elsewhere() {
     // Act: subscribe in the browser's TaskEvents tab, then create tasks over plain HTTP until
     // one shows up in the response pane (the subscription registers as the socket opens).
     let outcome = async {
-        open_with_token(&client, &app.base, &token).await?;
+        open(&client, &app.base).await?;
         let tab = "const tab = [...document.querySelectorAll('.graphiql-tab')] \
                    .find(t => t.textContent.includes('TaskEvents')); \
                    if (tab) { tab.querySelector('button').click(); return 'clicked'; } return '';";
         poll(&client, tab, |r| r == "clicked").await?;
+        // Headers belong to a tab: the token goes in this one's.
+        set_headers(&client, &token).await?;
         click(&client, "button[data-name='variables']").await?;
         let variables = json!({ "listId": list }).to_string();
         set_editor(&client, ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror", &variables).await?;
@@ -208,6 +210,12 @@ async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, S
 
 /// Opens the playground and puts the token in the Headers pane.
 async fn open_with_token(client: &Client, base: &str, token: &str) -> Result<(), String> {
+    open(client, base).await?;
+    set_headers(client, token).await
+}
+
+/// Opens the playground and waits for its editor.
+async fn open(client: &Client, base: &str) -> Result<(), String> {
     client
         .goto(&format!("{base}/graphql"))
         .await
@@ -217,7 +225,12 @@ async fn open_with_token(client: &Client, base: &str, token: &str) -> Result<(),
         .at_most(TIMEOUT)
         .for_element(Locator::Css(".graphiql-query-editor .CodeMirror"))
         .await
-        .map_err(|e| format!("GraphiQL did not render within {TIMEOUT:?}: {e}"))?;
+        .map_err(|e| format!("GraphiQL did not render within {TIMEOUT:?}: {e}"))
+        .map(drop)
+}
+
+/// Puts the token in the active tab's Headers pane.
+async fn set_headers(client: &Client, token: &str) -> Result<(), String> {
     click(client, "button[data-name='headers']").await?;
     let headers = json!({ "Authorization": format!("Bearer {token}") }).to_string();
     set_editor(
