@@ -78,6 +78,7 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_idle = rss_kib(server.id());
+    let cpu_before = cpu_seconds(server.id());
 
     // Writers: `rate` creates a second, each stamped with its sequence number.
     let sent: Arc<Vec<std::sync::OnceLock<Duration>>> =
@@ -103,12 +104,18 @@ async fn main() {
         }
     }
     while writes.join_next().await.is_some() {}
+    let writing = started.elapsed();
     let mut latencies = Vec::with_capacity(subscribers * total);
+    let mut readers_done = Vec::with_capacity(readers.len());
+    for reader in readers {
+        readers_done.push(reader.await.expect("reader"));
+    }
+    let delivering = started.elapsed();
+    let server_cpu = cpu_seconds(server.id()) - cpu_before;
+    rss_peak = rss_peak.max(rss_kib(server.id()));
     let mut first_order: Option<Vec<usize>> = None;
     let (mut complete, mut same_order) = (0, 0);
-    for reader in readers {
-        let got = reader.await.expect("reader");
-        rss_peak = rss_peak.max(rss_kib(server.id()));
+    for got in readers_done {
         let order: Vec<usize> = got.iter().map(|(n, _)| *n).collect();
         let mut unique = order.clone();
         unique.sort_unstable();
@@ -143,6 +150,9 @@ async fn main() {
         "subscribers_in_the_first_ones_order": same_order + 1,
         "events_delivered": latencies.len(),
         "latency_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)},
+        "server_cpu_seconds": server_cpu,
+        "seconds_until_written": writing.as_secs_f64(),
+        "seconds_until_all_delivered": delivering.as_secs_f64(),
         "server_rss_mib": {"idle_with_subscribers": rss_idle as f64 / 1024.0, "peak": rss_peak as f64 / 1024.0},
     });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
@@ -167,11 +177,13 @@ async fn read_events(
         buf.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
-                let event: Value = serde_json::from_str(data).expect("JSON event");
-                if let Some(n) = event["task"]["title"].as_str().and_then(|t| t.parse().ok()) {
-                    got.push((n, at));
-                }
+            // The title is the sequence number; found without parsing the whole event, so the
+            // load generator (on the same machine) costs as little as it can.
+            if let Some(n) = block
+                .split_once(r#""title":""#)
+                .and_then(|(_, rest)| rest.split('"').next()?.parse().ok())
+            {
+                got.push((n, at));
             }
         }
     }
@@ -188,4 +200,16 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            Some(after.get(11)?.parse::<f64>().ok()? + after.get(12)?.parse::<f64>().ok()?)
+        })
+        .unwrap_or(0.0);
+    ticks / 100.0
 }
