@@ -63,13 +63,17 @@ fuzz() {
 
 status=0
 # Logout revokes the token it is called with, so it runs apart, with a token of its own.
-echo "== every operation but logout"
-fuzz --header "Authorization: Bearer $(signup fuzzer)" --exclude-operation-id logout ${SCHEMATHESIS_EXTRA:-} || status=$?
+# The event stream (listEvents) answers 200 and then never ends while its list exists: a fuzzer
+# waiting for the whole body would only time out, so it is left out (tests/api/events_sse.rs
+# covers it, its 404 and 422 answers included).
+echo "== every operation but logout and the event stream"
+fuzz --header "Authorization: Bearer $(signup fuzzer)" --exclude-operation-id logout \
+  --exclude-operation-id listEvents ${SCHEMATHESIS_EXTRA:-} || status=$?
 echo "== logout"
 fuzz --header "Authorization: Bearer $(signup fuzzer-logout)" --include-operation-id logout || status=$?
 # Lists and tasks without a token: the anonymous caller and the unowned lists.
 echo "== lists and tasks, anonymous"
-fuzz --include-tag lists --include-tag tasks || status=$?
+fuzz --include-tag lists --include-tag tasks --exclude-operation-id listEvents || status=$?
 
 if grep -q "internal error" "$WORK/server.log"; then
   echo "the server logged internal errors:" >&2

@@ -80,6 +80,14 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish after a shutdown signal.
     pub shutdown_timeout: Duration,
+    /// Between `: keep-alive` comments on a quiet event stream.
+    pub events_keep_alive: Duration,
+    /// Events a watcher may fall behind before it is closed.
+    pub events_buffer: usize,
+    /// How long a GraphQL WebSocket may wait before `connection_init`.
+    pub ws_init_timeout: Duration,
+    pub ws_max_subscriptions: usize,
+    pub ws_max_connections_per_user: usize,
     /// Serve `GET /metrics`.
     pub metrics: bool,
     pub log_format: LogFormat,
@@ -161,6 +169,11 @@ impl Config {
             hash_concurrency: s.hash_concurrency.unwrap_or(parallelism),
             request_timeout: Duration::from_secs(s.request_timeout_seconds),
             shutdown_timeout: Duration::from_secs(s.shutdown_timeout_seconds),
+            events_keep_alive: Duration::from_secs(s.events_keep_alive_seconds),
+            events_buffer: s.events_buffer,
+            ws_init_timeout: Duration::from_secs(s.graphql_ws_init_timeout_seconds),
+            ws_max_subscriptions: s.graphql_ws_max_subscriptions,
+            ws_max_connections_per_user: s.graphql_ws_max_connections_per_user,
             metrics: s.metrics,
             log_format: s.log_format,
             log_filter: s.rust_log,

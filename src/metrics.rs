@@ -69,6 +69,18 @@ fn describe() {
         "SQLite writes waiting for the one writer connection"
     );
     metrics::describe_gauge!(
+        "sse_streams_active",
+        "Open REST event streams (GET /api/v1/lists/{id}/events)"
+    );
+    metrics::describe_gauge!(
+        "graphql_subscriptions_active",
+        "Running GraphQL subscriptions"
+    );
+    metrics::describe_gauge!(
+        "graphql_ws_connections_active",
+        "Open GraphQL WebSockets (/graphql/ws)"
+    );
+    metrics::describe_gauge!(
         "password_hash_queue_depth",
         "Password hashes waiting for a hashing thread"
     );

@@ -41,6 +41,16 @@ pub struct TodoList {
     pub updated_at: Option<Timestamp>,
 }
 
+/// What happened to a task, as live events say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TaskEventKind {
+    Created,
+    Updated,
+    /// Deleted, or moved to another list (the other list gets `CREATED`).
+    Deleted,
+}
+
 /// Page size of `GET /lists` and `Query.lists` when none is asked for: every list, up to the cap.
 pub const LISTS_PAGE_DEFAULT: i64 = PAGE_MAX;
 

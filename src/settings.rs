@@ -152,6 +152,26 @@ pub struct Settings {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_timeout_seconds: u64,
+    /// Seconds between `: keep-alive` comments on a quiet event stream.
+    #[arg(long, env = "EVENTS_KEEP_ALIVE_SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub events_keep_alive_seconds: u64,
+    /// Events an event stream or subscription may fall behind before it is closed as too slow.
+    #[arg(long, env = "EVENTS_BUFFER", default_value_t = 256,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=65_536))]
+    pub events_buffer: usize,
+    /// A WebSocket on /graphql/ws without `connection_init` after this many seconds is closed.
+    #[arg(long, env = "GRAPHQL_WS_INIT_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub graphql_ws_init_timeout_seconds: u64,
+    /// Subscriptions one WebSocket may hold at once.
+    #[arg(long, env = "GRAPHQL_WS_MAX_SUBSCRIPTIONS", default_value_t = 20,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub graphql_ws_max_subscriptions: usize,
+    /// WebSockets one user (by token) may hold open at once on this instance.
+    #[arg(long, env = "GRAPHQL_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 10,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub graphql_ws_max_connections_per_user: usize,
     /// Serve Prometheus metrics at GET /metrics.
     #[arg(long, env = "METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,

@@ -9,6 +9,7 @@ import createTask from '../examples/create-task.graphql';
 import updateTask from '../examples/update-task.graphql';
 import deleteTask from '../examples/delete-task.graphql';
 import logout from '../examples/logout.graphql';
+import taskEvents from '../examples/task-events.graphql';
 
 const WELCOME = `# Welcome to the todo-api GraphQL playground.
 #
@@ -41,7 +42,9 @@ function toTab(source) {
 /** The tabs GraphiQL opens with when nothing is stored from an earlier visit. */
 export const tabs = [
   { query: WELCOME + lists, variables: null },
-  ...[signup, login, me, createList, createTask, updateTask, list, deleteTask, logout].map(toTab),
+  ...[signup, login, me, createList, taskEvents, createTask, updateTask, list, deleteTask, logout].map(
+    toTab,
+  ),
 ];
 
 /** The query of the first tab, also used when a new tab is opened from scratch. */

@@ -18,10 +18,7 @@ pub struct Answer {
 
 /// Encodes `response` as JSON within the answer size limit.
 pub fn encode(mut response: async_graphql::Response, limits: &DocumentLimits) -> Answer {
-    for error in &mut response.errors {
-        tag_uncoded(error, limits);
-        count_error(error);
-    }
+    tag_errors(&mut response, limits);
     let max = limits.max_response_bytes;
     let mut body = CappedBuffer::new(max);
     if serde_json::to_writer(&mut body, &response).is_err() {
@@ -34,6 +31,14 @@ pub fn encode(mut response: async_graphql::Response, limits: &DocumentLimits) ->
         body: body.0,
         failed_request: response.data == async_graphql::Value::Null && response.is_err(),
         headers: response.http_headers,
+    }
+}
+
+/// Gives every error of `response` a contract code, and counts it.
+pub fn tag_errors(response: &mut async_graphql::Response, limits: &DocumentLimits) {
+    for error in &mut response.errors {
+        tag_uncoded(error, limits);
+        count_error(error);
     }
 }
 

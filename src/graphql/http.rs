@@ -19,10 +19,11 @@ use crate::http::error::{error_headers, status_of};
 use crate::http::{caller_from_headers, is_json, read_body, ClientIp, HttpSettings};
 use crate::playground;
 
-/// `/graphql`, with its own state: it fits into any router.
+/// `/graphql` and `/graphql/ws`, with their own state: they fit into any router.
 pub fn router<S>(gql: GraphQl) -> Router<S> {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql/ws", get(super::ws::upgrade))
         .with_state(gql)
 }
 
@@ -117,7 +118,7 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// The type of the operation that would run, if the document names one unambiguously.
-fn chosen_operation(
+pub(super) fn chosen_operation(
     doc: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<OperationType> {
@@ -145,17 +146,20 @@ async fn execute(
     // Before anything else (no SQL, no token lookup): a malformed document is left for the
     // executor to report.
     let operation = request.operation_name.clone();
-    let kind = match request
-        .parsed_query()
-        .ok()
-        .and_then(|doc| chosen_operation(doc, operation.as_deref()))
-    {
-        Some(OperationType::Query) => "query",
-        Some(OperationType::Mutation) => "mutation",
-        Some(OperationType::Subscription) => "subscription",
-        None => "unknown",
-    };
+    let kind = kind_label(
+        request
+            .parsed_query()
+            .ok()
+            .and_then(|doc| chosen_operation(doc, operation.as_deref())),
+    );
     metrics::counter!("graphql_operations_total", "type" => kind).increment(1);
+    if kind == "subscription" {
+        let message = "Subscriptions run on the WebSocket at /graphql/ws".to_owned();
+        return respond(
+            headers,
+            answer::encode(answer::coded(message, "VALIDATION_ERROR"), &gql.limits),
+        );
+    }
     if let Ok(doc) = request.parsed_query() {
         if let Err(message) = gql.limits.check(doc, operation.as_deref()) {
             let refused = answer::coded(message, "VALIDATION_ERROR");
@@ -180,6 +184,16 @@ async fn execute(
             headers,
             answer::encode(answer::coded(err.to_string(), err.code()), &limits),
         ),
+    }
+}
+
+/// The `type` label of `graphql_operations_total`.
+pub(super) fn kind_label(kind: Option<OperationType>) -> &'static str {
+    match kind {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
     }
 }
 

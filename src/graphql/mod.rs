@@ -3,6 +3,7 @@
 
 mod answer;
 mod error;
+mod events;
 mod http;
 mod limits;
 mod lists;
@@ -13,12 +14,11 @@ mod scalars;
 mod task_page;
 mod tasks;
 mod users;
+mod ws;
 
 use std::net::IpAddr;
 
-use async_graphql::{
-    Context, EmptySubscription, MaybeUndefined, MergedObject, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, MaybeUndefined, MergedObject, Schema, SchemaBuilder};
 use axum::http::header;
 
 use crate::config::Config;
@@ -38,7 +38,9 @@ pub struct Mutation(
     tasks::TaskMutation,
 );
 
-pub type TodoSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use events::EventSubscription as Subscription;
+
+pub type TodoSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema plus what each request needs to build its context.
 #[derive(Clone)]
@@ -47,6 +49,7 @@ pub struct GraphQl {
     svc: Service,
     http: HttpSettings,
     limits: limits::DocumentLimits,
+    ws: ws::WsLimits,
 }
 
 impl GraphQl {
@@ -65,12 +68,13 @@ impl GraphQl {
             svc,
             http,
             limits: limits::DocumentLimits::new(config),
+            ws: ws::WsLimits::new(config),
         }
     }
 }
 
-fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
 /// The schema's SDL, stable (sorted) so the snapshot in `schema/schema.graphql` can be diffed.

@@ -22,6 +22,8 @@ use crate::service::{Caller, Service};
 pub struct HttpSettings {
     pub cookie_secure: bool,
     pub trust_proxy_headers: bool,
+    /// Between `: keep-alive` comments on a quiet event stream.
+    pub events_keep_alive: std::time::Duration,
 }
 
 impl HttpSettings {
@@ -29,6 +31,7 @@ impl HttpSettings {
         Self {
             cookie_secure: config.cookie_secure,
             trust_proxy_headers: config.trust_proxy_headers,
+            events_keep_alive: config.events_keep_alive,
         }
     }
 

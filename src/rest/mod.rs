@@ -3,6 +3,7 @@
 //! have an operation the other lacks.
 
 pub mod body;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod lists;
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::profile))
         .routes(routes!(lists::index, lists::create))
         .routes(routes!(lists::show, lists::update, lists::delete))
+        .routes(routes!(events::stream))
         .routes(routes!(tasks::index, tasks::create))
         .routes(routes!(tasks::show, tasks::update, tasks::delete))
         .routes(routes!(health::show))

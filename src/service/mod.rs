@@ -2,6 +2,7 @@
 //! (REST and GraphQL) call these functions with the caller as an argument; nothing here knows
 //! about HTTP, and the SQL lives behind `store`.
 
+pub mod events;
 pub mod health;
 pub mod lists;
 pub mod tasks;
@@ -71,6 +72,8 @@ struct Inner {
     allow_anonymous: bool,
     /// Where the database lives, for the health check's disk figures.
     data_path: std::path::PathBuf,
+    /// Live task events: the watchers of each list.
+    events: Arc<events::Hub>,
 }
 
 impl Service {
@@ -85,7 +88,10 @@ impl Service {
         } else {
             None
         };
-        Ok(Self(Arc::new(Inner {
+        let feed = store.changes();
+        let hub = events::Hub::new(config.events_buffer);
+        let svc = Self(Arc::new(Inner {
+            events: hub.clone(),
             sessions,
             store,
             tokens: Tokens::new(&config.jwt_secret, config.jwt_expiry_seconds),
@@ -93,7 +99,10 @@ impl Service {
             limiter,
             allow_anonymous: config.allow_anonymous,
             data_path: health::data_path(&config.database_url),
-        })))
+        }));
+        // A weak handle: the hub ends with the store's feed instead of keeping the service alive.
+        tokio::spawn(hub.run(feed, Arc::downgrade(&svc.0)));
+        Ok(svc)
     }
 
     fn store(&self) -> &Store {

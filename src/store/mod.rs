@@ -4,6 +4,7 @@
 //! what) are the service's; a store only runs them as statements, scoped by the caller's id
 //! (`owner`, `None` for an anonymous caller) with the same visibility rule on both backends.
 
+mod changes;
 mod postgres;
 mod sqlite;
 
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::records::{ListPage, Page, Task, TaskPage, TaskQuery, Timestamp, TodoList, User};
+pub use changes::{Change, ChangeFeed};
 use postgres::PgStore;
 use sqlite::SqliteStore;
 
@@ -68,13 +70,14 @@ impl Store {
     /// Opens the database named by the URL's scheme and applies pending migrations.
     pub async fn open(options: &StoreOptions<'_>) -> Result<Self, StoreError> {
         let url = options.url;
+        let feed = ChangeFeed::default();
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(
-                SqliteStore::connect(url, options.sqlite_synchronous).await?,
+                SqliteStore::connect(url, options.sqlite_synchronous, feed).await?,
             ))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres(Box::new(
-                PgStore::connect(url, options.pg_max_connections).await?,
+                PgStore::connect(url, options.pg_max_connections, feed).await?,
             )))
         } else {
             Err(StoreError::Unsupported(url.to_owned()))
@@ -85,6 +88,14 @@ impl Store {
     /// wrote itself is all there is to know; false when other instances may write too.
     pub fn exclusive(&self) -> bool {
         matches!(self, Self::Sqlite(_))
+    }
+
+    /// The committed changes from now on, in commit order (see `changes.rs`).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        match self {
+            Self::Sqlite(s) => s.feed.subscribe(),
+            Self::Postgres(s) => s.feed.subscribe(),
+        }
     }
 
     pub async fn ping(&self) -> AppResult<()> {
@@ -208,6 +219,12 @@ impl Store {
         query: &TaskQuery,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
         on_backend!(self, "tasks_by_list_ids", s => s.tasks_by_list_ids(owner, list_ids, query).await)
+    }
+
+    /// Tasks by id whatever their list's owner: only for live events, whose subscribers were
+    /// checked when they subscribed.
+    pub async fn tasks_by_ids(&self, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Task>> {
+        on_backend!(self, "tasks_by_ids", s => s.tasks_by_ids(ids).await)
     }
 
     pub async fn task_counts(

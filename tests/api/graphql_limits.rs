@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 use super::helpers::*;
+use crate::ws::{GqlWs, TRANSPORT_WS};
 
 /// The document GraphiQL sends to load the schema.
 const INTROSPECTION: &str = include_str!("fixtures/introspection.graphql");
@@ -72,7 +73,16 @@ async fn every_playground_example_runs_within_the_default_limits() {
             .replace("<id of a list>", &list)
             .replace("<id of a task>", &task);
         let variables: Value = serde_json::from_str(&variables).unwrap();
-        let (_, body) = app.graphql(Some(&token), &text, variables).await;
+        let body = if text.contains("\nsubscription ") {
+            // Subscriptions run on the WebSocket: its first event must come without errors.
+            let mut conn = GqlWs::connect(&app.base, TRANSPORT_WS, Some(&token)).await;
+            conn.start("1", &text, variables).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.task(Some(&token), &list, json!({"title": "For the subscription"})).await;
+            conn.data("1").await
+        } else {
+            app.graphql(Some(&token), &text, variables).await.1
+        };
         assert!(body.get("errors").is_none(), "{name}: {body}");
     }
 }

@@ -13,7 +13,7 @@ use crate::nginx::{nginx_installed, Nginx};
 use crate::process::{start, Server};
 
 /// Two instances on a fresh schema of their own (the same secret, so tokens work on both).
-async fn two_instances() -> (TestDb, Server, Server) {
+pub async fn two_instances() -> (TestDb, Server, Server) {
     two_instances_logging("error").await
 }
 
@@ -54,7 +54,13 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn post(client: &Client, base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
+pub async fn post(
+    client: &Client,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Value {
     let url = format!("{base}/api/v1{path}");
     let (status, body) = call(client, reqwest::Method::POST, url, token, Some(body)).await;
     assert!(status.is_success(), "{path}: {status} {body}");
@@ -66,7 +72,7 @@ async fn get(client: &Client, base: &str, path: &str, token: Option<&str>) -> (S
     call(client, reqwest::Method::GET, url, token, None).await
 }
 
-async fn signup(client: &Client, base: &str, name: &str) -> String {
+pub async fn signup(client: &Client, base: &str, name: &str) -> String {
     let body = json!({"username": name, "email": format!("{name}@example.com"), "password": "password-123"});
     post(client, base, "/auth/signup", None, body).await["token"]
         .as_str()

@@ -20,6 +20,8 @@ mod helpers;
 mod http_layers;
 #[cfg(postgres_tests)]
 mod instances;
+#[cfg(postgres_tests)]
+mod instances_events;
 mod nginx;
 mod nginx_ops;
 mod operability;
@@ -27,6 +29,7 @@ mod operability;
 mod outage;
 mod playground;
 mod process;
+mod sse;
 mod ws;
 
 /// The backend of the tests outside the two trees below.
@@ -44,6 +47,14 @@ macro_rules! behaviour_tests {
         mod durability;
         #[path = "errors.rs"]
         mod errors;
+        #[path = "events_order.rs"]
+        mod events_order;
+        #[path = "events_sse.rs"]
+        mod events_sse;
+        #[path = "events_ws.rs"]
+        mod events_ws;
+        #[path = "events_ws_auth.rs"]
+        mod events_ws_auth;
         #[path = "graphql.rs"]
         mod graphql;
         #[path = "graphql_errors.rs"]

@@ -12,6 +12,8 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/openapi.json
 /// Routes that are not REST and so not in the document: GraphQL, its playground, this reference.
 const NOT_REST: &[&str] = &[
     "/graphql",
+    // The GraphQL WebSocket for subscriptions (docs/events.md).
+    "/graphql/ws",
     "/graphql/playground/{file}",
     "/docs",
     "/docs/assets/{file}",

@@ -121,3 +121,56 @@ async fn health_is_503_while_postgresql_is_out_of_reach_and_the_service_recovers
     }
     println!("health: 503 {down:?} after the cut, 200 {up:?} after the restore");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_end_in_an_outage_and_work_again_after_it() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url();
+    let target = authority(&url).to_owned();
+    let mut relay = Relay::start(&target).await;
+    let through_relay = url.replacen(&target, &relay.addr.to_string(), 1);
+    let app = spawn_on(db, &[("DATABASE_URL", &through_relay)]).await;
+    let health = || app.client.get(app.api("/health"));
+    let list = app.list(None, "Live").await;
+    let mut sse = crate::sse::Sse::open(&app.base, &list, None).await;
+
+    // Notifications sent while the listener is away are lost: its streams say so by ending.
+    relay.cut().await;
+    sse.expect_end().await;
+    wait_for(health, StatusCode::SERVICE_UNAVAILABLE).await;
+
+    relay.restore().await;
+    wait_for(health, StatusCode::OK).await;
+    let started = Instant::now();
+    let mut sse = loop {
+        let res = crate::sse::request(&app.base, &list, None).await;
+        if res.status() == StatusCode::OK {
+            drop(res);
+            break crate::sse::Sse::open(&app.base, &list, None).await;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{}",
+            res.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The listener reconnects on its own; a change made now reaches the new stream.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let res = app
+            .post(
+                &format!("/lists/{list}/tasks"),
+                None,
+                serde_json::json!({"title": "after"}),
+            )
+            .await;
+        if res.status() == StatusCode::CREATED {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", res.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let event = sse.event().await;
+    assert_eq!(event["task"]["title"], "after");
+}

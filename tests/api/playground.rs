@@ -68,6 +68,72 @@ async fn graphiql_runs_a_query_in_a_headless_browser_without_internet() {
     );
 }
 
+#[tokio::test]
+async fn graphiql_task_events_tab_shows_an_event_made_elsewhere() {
+    // Arrange
+    if !prerequisites_met() {
+        return;
+    }
+    let app = spawn_app().await;
+    let token = signup_with_a_list(&app.base).await;
+    let lists = graphql(&app.base, Some(&token), "{ lists { id } }", json!({})).await;
+    let list = lists["data"]["lists"][0]["id"]
+        .as_str()
+        .expect("the list")
+        .to_owned();
+    let profile = tempfile::tempdir().expect("temp dir for the chromium profile");
+    let driver = ChromeDriver::start();
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities(profile.path()))
+        .connect(&driver.url())
+        .await
+        .expect("chromedriver refused a session (is chromium working?)");
+
+    // Act: subscribe in the browser's TaskEvents tab, then create tasks over plain HTTP until
+    // one shows up in the response pane (the subscription registers as the socket opens).
+    let outcome = async {
+        open(&client, &app.base).await?;
+        let tab = "const tab = [...document.querySelectorAll('.graphiql-tab')] \
+                   .find(t => t.textContent.includes('TaskEvents')); \
+                   if (tab) { tab.querySelector('button').click(); return 'clicked'; } return '';";
+        poll(&client, tab, |r| r == "clicked").await?;
+        // Headers belong to a tab: the token goes in this one's.
+        set_headers(&client, &token).await?;
+        click(&client, "button[data-name='variables']").await?;
+        let variables = json!({ "listId": list }).to_string();
+        set_editor(&client, ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror", &variables).await?;
+        let active_tab = "return document.querySelector('.graphiql-tab-active')?.textContent ?? '';";
+        poll(&client, active_tab, |title| title.contains("TaskEvents")).await?;
+        click(&client, ".graphiql-execute-button").await?;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let create = "mutation($l: ID!) { createTask(listId: $l, input: {title: \"Seen live\"}) { id } }";
+            graphql(&app.base, Some(&token), create, json!({ "l": list })).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let pane = client.execute(RESPONSE_PANE, vec![]).await.map_err(|e| e.to_string())?;
+            let text = pane.as_str().unwrap_or_default().to_owned();
+            if text.contains("Seen live") || Instant::now() > deadline {
+                return Ok::<String, String>(text);
+            }
+        }
+    }
+    .await;
+    let _ = client.close().await;
+    drop(driver);
+
+    // Assert
+    let response = outcome.unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        response.contains("Seen live"),
+        "no event in the response pane: {response}"
+    );
+    assert!(response.contains(r#""kind": "CREATED""#), "{response}");
+}
+
+/// The text of GraphiQL's response pane.
+const RESPONSE_PANE: &str = "const cm = document.querySelector('.graphiql-response .CodeMirror'); \
+                             return cm ? cm.CodeMirror.getValue() : '';";
+
 /// True when chromium, chromedriver and the bundle are there; otherwise skip, or fail if required.
 pub(crate) fn prerequisites_met() -> bool {
     let required = std::env::var("TODO_API_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
@@ -130,6 +196,26 @@ async fn graphql(base: &str, token: Option<&str>, query: &str, variables: Value)
 /// Opens the playground, puts the token in the Headers pane and the query in the editor, presses
 /// run and returns the response pane's text.
 async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, String> {
+    open_with_token(client, base, token).await?;
+    set_editor(client, ".graphiql-query-editor .CodeMirror", QUERY).await?;
+    // GraphiQL parses the editor after a debounce; running earlier sends a stale operation name.
+    let active_tab = "return document.querySelector('.graphiql-tab-active')?.textContent ?? '';";
+    poll(client, active_tab, |title| title.contains(OPERATION)).await?;
+    click(client, ".graphiql-execute-button").await?;
+    poll(client, RESPONSE_PANE, |text| {
+        text.contains("data") || text.contains("errors")
+    })
+    .await
+}
+
+/// Opens the playground and puts the token in the Headers pane.
+async fn open_with_token(client: &Client, base: &str, token: &str) -> Result<(), String> {
+    open(client, base).await?;
+    set_headers(client, token).await
+}
+
+/// Opens the playground and waits for its editor.
+async fn open(client: &Client, base: &str) -> Result<(), String> {
     client
         .goto(&format!("{base}/graphql"))
         .await
@@ -139,7 +225,12 @@ async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, S
         .at_most(TIMEOUT)
         .for_element(Locator::Css(".graphiql-query-editor .CodeMirror"))
         .await
-        .map_err(|e| format!("GraphiQL did not render within {TIMEOUT:?}: {e}"))?;
+        .map_err(|e| format!("GraphiQL did not render within {TIMEOUT:?}: {e}"))
+        .map(drop)
+}
+
+/// Puts the token in the active tab's Headers pane.
+async fn set_headers(client: &Client, token: &str) -> Result<(), String> {
     click(client, "button[data-name='headers']").await?;
     let headers = json!({ "Authorization": format!("Bearer {token}") }).to_string();
     set_editor(
@@ -147,17 +238,6 @@ async fn run_query(client: &Client, base: &str, token: &str) -> Result<String, S
         ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
         &headers,
     )
-    .await?;
-    set_editor(client, ".graphiql-query-editor .CodeMirror", QUERY).await?;
-    // GraphiQL parses the editor after a debounce; running earlier sends a stale operation name.
-    let active_tab = "return document.querySelector('.graphiql-tab-active')?.textContent ?? '';";
-    poll(client, active_tab, |title| title.contains(OPERATION)).await?;
-    click(client, ".graphiql-execute-button").await?;
-    let response = "const cm = document.querySelector('.graphiql-response .CodeMirror'); \
-                    return cm ? cm.CodeMirror.getValue() : '';";
-    poll(client, response, |text| {
-        text.contains("data") || text.contains("errors")
-    })
     .await
 }
 

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::helpers::*;
+use crate::ws::{GqlWs, TRANSPORT_WS};
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql");
 
@@ -97,8 +98,16 @@ async fn every_playground_example_validates_against_the_schema() {
             .unwrap_or(json!({}));
         // A fresh user per example: one of them is `logout`.
         let (token, _) = app.signup(&format!("user{count}")).await;
-        let (status, body) = app.graphql(Some(&token), &doc, variables).await;
-        assert_eq!(status, StatusCode::OK, "{}: {body}", path.display());
+        let body = if doc.contains("\nsubscription ") {
+            // Subscriptions run on the WebSocket; the first answer is enough.
+            let mut conn = GqlWs::connect(&app.base, TRANSPORT_WS, Some(&token)).await;
+            conn.start("1", &doc, variables).await;
+            conn.data("1").await
+        } else {
+            let (status, body) = app.graphql(Some(&token), &doc, variables).await;
+            assert_eq!(status, StatusCode::OK, "{}: {body}", path.display());
+            body
+        };
         for error in body["errors"].as_array().into_iter().flatten() {
             assert!(
                 error.get("path").is_some(),

@@ -105,14 +105,16 @@ impl PgStore {
     /// Deletes a visible list (its tasks go with it); `false` when there was none to delete.
     pub async fn delete_list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
         let done = sqlx::query(&format!(
-            "DELETE FROM lists l WHERE l.id = $1 AND {}",
+            "WITH del AS (DELETE FROM lists l WHERE l.id = $1 AND {} RETURNING l.id) \
+             SELECT pg_notify($3, 'L ' || id) FROM del",
             visible(2)
         ))
         .bind(id)
         .bind(owner)
-        .execute(&self.pool)
+        .bind(&self.channel)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(done.is_some())
     }
 
     /// The visible lists among `ids`, in one statement.

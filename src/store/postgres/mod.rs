@@ -3,6 +3,7 @@
 //! share the database; nothing here assumes this process is its only user.
 
 mod lists;
+mod notify;
 mod tasks;
 mod users;
 
@@ -15,7 +16,7 @@ use sqlx::{Connection, PgConnection, PgPool, Row};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{ChangeFeed, StoreError};
 use crate::error::{AppError, AppResult};
 use crate::records::Timestamp;
 
@@ -33,13 +34,22 @@ pub struct PgStore {
     probe: Mutex<Option<PgConnection>>,
     /// Set by `close`: the probe then stays closed too.
     closed: AtomicBool,
+    /// What this instance's listener hears, from every instance.
+    pub(super) feed: ChangeFeed,
+    /// The `NOTIFY` channel of this database schema.
+    channel: String,
+    listener: tokio::task::JoinHandle<()>,
 }
 
 /// How long a request waits for a pooled connection before it is answered with 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl PgStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        feed: ChangeFeed,
+    ) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?.application_name("todo-api");
         // No ping before each use (`test_before_acquire`): it is a round trip per statement, and
         // a connection that broke fails its statement anyway and is then dropped by the pool.
@@ -50,11 +60,19 @@ impl PgStore {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&pool)
+            .await?;
+        let channel = notify::channel(&schema);
+        let listener = notify::spawn_listener(pool.clone(), channel.clone(), feed.clone());
         Ok(Self {
             pool,
             options,
             probe: Mutex::new(None),
             closed: AtomicBool::new(false),
+            feed,
+            channel,
+            listener,
         })
     }
 
@@ -78,10 +96,18 @@ impl PgStore {
 
     pub async fn close(&self) {
         self.closed.store(true, Ordering::Relaxed);
+        self.listener.abort();
         self.pool.close().await;
         if let Some(conn) = self.probe.lock().await.take() {
             let _ = conn.close().await;
         }
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Its connection would otherwise outlive the store.
+        self.listener.abort();
     }
 }
 

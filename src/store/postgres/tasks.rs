@@ -8,9 +8,10 @@ use sqlx::{PgExecutor, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::lists::find_list;
+use super::notify::task_payload;
 use super::{opt_timestamp, timestamp, uuid, visible, PgStore};
 use crate::error::{AppError, AppResult};
-use crate::records::{fold, Priority, Task, TaskPage, TaskQuery, TaskSort};
+use crate::records::{fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery, TaskSort};
 
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
@@ -64,13 +65,14 @@ impl PgStore {
         }))
     }
 
-    /// Inserts a task if its list is visible (one statement, no window for a race).
+    /// Inserts a task if its list is visible (one statement, no window for a race), and
+    /// notifies the event listeners in the same statement.
     pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
         let done = sqlx::query(&format!(
-            "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
-             due_date, created_at, title_key, description_key) \
+            "WITH ins AS (INSERT INTO tasks (id, list_id, title, description, completed, priority, \
+             categories, due_date, created_at, title_key, description_key) \
              SELECT $1, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM lists l \
-             WHERE l.id = $11 AND {}",
+             WHERE l.id = $11 AND {} RETURNING id) SELECT pg_notify($13, $14) FROM ins",
             visible(12)
         ))
         .bind(task.id)
@@ -85,9 +87,11 @@ impl PgStore {
         .bind(fold(task.description.as_deref().unwrap_or("")))
         .bind(task.list_id)
         .bind(owner)
-        .execute(&self.pool)
+        .bind(&self.channel)
+        .bind(task_payload(TaskEventKind::Created, task.id, task.list_id))
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(done.is_some())
     }
 
     pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
@@ -136,6 +140,21 @@ impl PgStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        let notices = if next.list_id == current.list_id {
+            vec![task_payload(TaskEventKind::Updated, id, next.list_id)]
+        } else {
+            vec![
+                task_payload(TaskEventKind::Deleted, id, current.list_id),
+                task_payload(TaskEventKind::Created, id, next.list_id),
+            ]
+        };
+        sqlx::query(
+            "SELECT pg_notify($1, n) FROM unnest($2::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i",
+        )
+        .bind(&self.channel)
+        .bind(notices)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(next))
     }
@@ -143,14 +162,29 @@ impl PgStore {
     /// Deletes a task of a visible list; `false` when there was none to delete.
     pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
         let done = sqlx::query(&format!(
-            "DELETE FROM tasks t USING lists l WHERE t.id = $1 AND l.id = t.list_id AND {}",
+            "WITH del AS (DELETE FROM tasks t USING lists l WHERE t.id = $1 AND l.id = t.list_id \
+             AND {} RETURNING t.id, t.list_id) SELECT pg_notify($3, 'D ' || id || ' ' || list_id) FROM del",
             visible(2)
         ))
         .bind(id)
         .bind(owner)
-        .execute(&self.pool)
+        .bind(&self.channel)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(done.is_some())
+    }
+
+    /// Tasks by id, whatever their list (live events only: their readers were checked).
+    pub async fn tasks_by_ids(&self, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Task>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM tasks t WHERE t.id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| task_from_row(row).map(|t| (t.id, t)))
+            .collect()
     }
 
     /// The page of `query` for each of several visible lists, in one statement.

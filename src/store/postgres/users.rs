@@ -85,12 +85,13 @@ impl PgStore {
 
     pub async fn revoke(&self, jti: Uuid, user_id: Uuid, expires_at: Timestamp) -> AppResult<()> {
         sqlx::query(
-            "INSERT INTO token_blacklist (jti, user_id, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (jti) DO NOTHING",
+            "WITH ins AS (INSERT INTO token_blacklist (jti, user_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (jti) DO NOTHING RETURNING jti) SELECT pg_notify($4, 'R ' || jti) FROM ins",
         )
         .bind(jti)
         .bind(user_id)
         .bind(expires_at.to_datetime())
+        .bind(&self.channel)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::AppResult;
 use crate::records::{ListPage, Page, Timestamp, TodoList};
+use crate::store::Change;
 
 /// The visibility rule for a list aliased `l`, binding the caller's id (NULL when anonymous):
 /// unowned lists are visible to everyone, owned ones only to their owner.
@@ -115,14 +116,19 @@ impl SqliteStore {
 
     /// Deletes a visible list (its tasks go with it); `false` when there was none to delete.
     pub async fn delete_list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
+        let mut conn = self.writer().await?;
         let done = sqlx::query(&format!(
             "DELETE FROM lists AS l WHERE l.id = ? AND {VISIBLE}"
         ))
         .bind(id.hyphenated())
         .bind(id_text(owner))
-        .execute(&mut *self.writer().await?)
+        .execute(&mut *conn)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let deleted = done.rows_affected() > 0;
+        if deleted {
+            self.feed.publish(Change::ListDeleted(id));
+        }
+        Ok(deleted)
     }
 
     /// The visible lists among `ids`, in one statement.

@@ -17,7 +17,7 @@ use sqlx::{ConnectOptions, Row, SqliteConnection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{ChangeFeed, StoreError};
 use crate::error::{AppError, AppResult};
 
 /// Declares a row type that SQLite sends as one JSON array, and the SQL that builds the array,
@@ -60,6 +60,8 @@ pub struct SqliteStore {
     /// The health check's own connection, so that it measures whether the database answers, not
     /// how long the queue of user reads is (a few heavy reads could hold every reader).
     probe: Slot,
+    /// Written to while the writer is still held, so changes are published in commit order.
+    pub(super) feed: ChangeFeed,
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
@@ -67,7 +69,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and applies pending migrations.
-    pub async fn connect(url: &str, synchronous: &str) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        synchronous: &str,
+        feed: ChangeFeed,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -112,6 +118,7 @@ impl SqliteStore {
             readers: readers.into(),
             next_reader: AtomicUsize::new(0),
             probe: Mutex::new(probe),
+            feed,
         })
     }
 

@@ -10,7 +10,10 @@ use uuid::Uuid;
 use super::lists::{find_list, VISIBLE};
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
-use crate::records::{fold, Priority, Task, TaskPage, TaskQuery, TaskSort, Timestamp};
+use crate::records::{
+    fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery, TaskSort, Timestamp,
+};
+use crate::store::Change;
 
 json_row! {
     /// A task row as one JSON array, for reads that return many rows as one value.
@@ -71,6 +74,7 @@ impl SqliteStore {
 
     /// Inserts a task if its list is visible (one statement, no window for a race).
     pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
+        let mut conn = self.writer().await?;
         let done = sqlx::query(&format!(
             "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
              due_date, created_at, title_key, description_key) \
@@ -88,9 +92,23 @@ impl SqliteStore {
         .bind(fold(task.description.as_deref().unwrap_or("")))
         .bind(task.list_id.hyphenated())
         .bind(id_text(owner))
-        .execute(&mut *self.writer().await?)
+        .execute(&mut *conn)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let inserted = done.rows_affected() > 0;
+        if inserted {
+            self.publish_task(TaskEventKind::Created, task.id, task.list_id, Some(task));
+        }
+        Ok(inserted)
+    }
+
+    /// Publishes a task change; called with the writer still held, so in commit order.
+    fn publish_task(&self, kind: TaskEventKind, task_id: Uuid, list_id: Uuid, task: Option<&Task>) {
+        self.feed.publish(Change::Task {
+            kind,
+            task_id,
+            list_id,
+            task: task.map(|t| Box::new(t.clone())),
+        });
     }
 
     pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
@@ -137,20 +155,47 @@ impl SqliteStore {
         .bind(id.hyphenated())
         .execute(&mut *conn)
         .await?;
+        if next.list_id == current.list_id {
+            self.publish_task(TaskEventKind::Updated, id, next.list_id, Some(&next));
+        } else {
+            self.publish_task(TaskEventKind::Deleted, id, current.list_id, None);
+            self.publish_task(TaskEventKind::Created, id, next.list_id, Some(&next));
+        }
         Ok(Some(next))
     }
 
     /// Deletes a task of a visible list; `false` when there was none to delete.
     pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
-        let done = sqlx::query(&format!(
+        let mut conn = self.writer().await?;
+        let list: Option<String> = sqlx::query_scalar(&format!(
             "DELETE FROM tasks WHERE id = ? AND EXISTS \
-             (SELECT 1 FROM lists l WHERE l.id = tasks.list_id AND {VISIBLE})"
+             (SELECT 1 FROM lists l WHERE l.id = tasks.list_id AND {VISIBLE}) RETURNING list_id"
         ))
         .bind(id.hyphenated())
         .bind(id_text(owner))
-        .execute(&mut *self.writer().await?)
+        .fetch_optional(&mut *conn)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let Some(list) = list else {
+            return Ok(false);
+        };
+        let list_id = Uuid::parse_str(&list).map_err(AppError::internal)?;
+        self.publish_task(TaskEventKind::Deleted, id, list_id, None);
+        Ok(true)
+    }
+
+    /// Tasks by id, whatever their list (live events only: their readers were checked).
+    pub async fn tasks_by_ids(&self, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Task>> {
+        let row = sqlx::query(&format!(
+            "SELECT json_group_array({JSON_ROW}) FROM tasks t \
+             WHERE t.id IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(json_ids(ids))
+        .fetch_one(&mut *self.reader().await?)
+        .await?;
+        Ok(tasks_from_json(row.try_get(0)?)?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect())
     }
 
     /// The page of `query` for each of several visible lists, in one statement. Rows are

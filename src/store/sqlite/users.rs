@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::{json_ids, uuid_column, SqliteStore};
 use crate::error::AppResult;
 use crate::records::{Timestamp, User};
+use crate::store::Change;
 
 const USER_COLUMNS: &str = "id, username, email, created_at, updated_at";
 
@@ -85,6 +86,7 @@ impl SqliteStore {
     }
 
     pub async fn revoke(&self, jti: Uuid, user_id: Uuid, expires_at: Timestamp) -> AppResult<()> {
+        let mut conn = self.writer().await?;
         sqlx::query(
             "INSERT INTO token_blacklist (jti, user_id, expires_at) VALUES (?, ?, ?) \
              ON CONFLICT (jti) DO NOTHING",
@@ -92,8 +94,9 @@ impl SqliteStore {
         .bind(jti.hyphenated())
         .bind(user_id.hyphenated())
         .bind(expires_at.micros())
-        .execute(&mut *self.writer().await?)
+        .execute(&mut *conn)
         .await?;
+        self.feed.publish(Change::Revoked(jti));
         Ok(())
     }
 
