@@ -267,9 +267,9 @@ async fn find_task<'e>(
 /// Appends a subquery whose value is the JSON array of one list's page of tasks, in order; `list`
 /// pushes the list's id. The page is cut inside, where the index on `(list_id, created_at, id)`
 /// serves the default order and the scan stops at the page's end; selecting rowids for an outer
-/// `IN` instead built a temporary index of them, the largest SQLite cost of a GraphQL page of
-/// lists in the profile (`perf`, `scripts/bench.sh` f). The aggregate sorts again because SQLite
-/// does not promise to feed it rows in the subquery's order.
+/// `IN` instead built a temporary index of them (B-tree inserts in the `perf` profile of a
+/// GraphQL page of lists, `scripts/bench.sh` f). The aggregate sorts again because SQLite does
+/// not promise to feed it rows in the subquery's order.
 fn push_page(
     sql: &mut QueryBuilder<'_, Sqlite>,
     list: impl FnOnce(&mut QueryBuilder<'_, Sqlite>),
