@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::helpers::{spawn_on, Backend, TestDb};
+use crate::helpers::{spawn_on, Backend, TestApp, TestDb};
 
 /// Forwards connections from a local port to PostgreSQL until it is cut.
 struct Relay {
@@ -59,6 +59,18 @@ impl Relay {
 }
 
 /// The `host:port` of a PostgreSQL URL (`postgres://user@host:port/db?...`).
+/// A service on a fresh PostgreSQL schema whose every connection goes through a relay the test
+/// can cut and restore.
+async fn behind_relay() -> (TestApp, Relay) {
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url();
+    let target = authority(&url).to_owned();
+    let relay = Relay::start(&target).await;
+    let through_relay = url.replacen(&target, &relay.addr.to_string(), 1);
+    let app = spawn_on(db, &[("DATABASE_URL", &through_relay)]).await;
+    (app, relay)
+}
+
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
@@ -82,12 +94,7 @@ async fn wait_for(app_health: impl Fn() -> reqwest::RequestBuilder, want: Status
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_is_503_while_postgresql_is_out_of_reach_and_the_service_recovers_after() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let url = db.url();
-    let target = authority(&url).to_owned();
-    let mut relay = Relay::start(&target).await;
-    let through_relay = url.replacen(&target, &relay.addr.to_string(), 1);
-    let app = spawn_on(db, &[("DATABASE_URL", &through_relay)]).await;
+    let (app, mut relay) = behind_relay().await;
     let health = || app.client.get(app.api("/health"));
     let (token, _) = app.signup("alice").await;
     app.list(Some(&token), "before").await;
@@ -124,12 +131,7 @@ async fn health_is_503_while_postgresql_is_out_of_reach_and_the_service_recovers
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_streams_end_in_an_outage_and_work_again_after_it() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let url = db.url();
-    let target = authority(&url).to_owned();
-    let mut relay = Relay::start(&target).await;
-    let through_relay = url.replacen(&target, &relay.addr.to_string(), 1);
-    let app = spawn_on(db, &[("DATABASE_URL", &through_relay)]).await;
+    let (app, mut relay) = behind_relay().await;
     let health = || app.client.get(app.api("/health"));
     let list = app.list(None, "Live").await;
     let mut sse = crate::sse::Sse::open(&app.base, &list, None).await;
