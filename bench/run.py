@@ -51,7 +51,18 @@ SCENARIOS = [
     ("e", "(e) POST /api/v1/auth/login", "login.lua"),
     ("f", "(f) POST /graphql 20 lists x 20 tasks", "graphql.lua"),
     ("g", "(g) = (a) during a 40-connection login storm", "get_task.lua"),
+    ("h", "(h) POST /graphql one task with its list and owner", "graphql_task.lua"),
+    ("i", "(i) POST /graphql createTask mutation", "graphql_mutation.lua"),
+    ("j", "(j) mixed: 70% GET task, 10% page of 20, 10% PATCH, 5% POST, 5% GraphQL", "mixed.lua"),
 ]
+GRAPHQL_TASK = (
+    "query($id: ID!) { task(id: $id) { id title completed dueDate "
+    "list { id title owner { id username } } } }"
+)
+GRAPHQL_MUTATION = (
+    'mutation($list: ID!) { createTask(listId: $list, input: {title: "Benchmark write", '
+    'priority: HIGH, categories: ["bench"]}) { id title priority createdAt } }'
+)
 
 
 def log(msg: str) -> None:
@@ -318,9 +329,10 @@ def counting_phase(args, procs: Procs, db: Path) -> tuple[dict, dict]:
         if body["completed"] != completed[task]:
             raise RuntimeError(f"PATCH did not store completed={completed[task]}: {body}")
 
-    def gql(user):
+    def gql(user, query=GRAPHQL_QUERY, variables=None):
         def run():
-            _, body = api.call("POST", "/graphql", {"query": GRAPHQL_QUERY}, u[user]["token"])
+            request = {"query": query, "variables": variables or {}}
+            _, body = api.call("POST", "/graphql", request, u[user]["token"])
             if body.get("errors"):
                 raise RuntimeError(f"GraphQL errors: {body['errors']}")
 
@@ -334,6 +346,8 @@ def counting_phase(args, procs: Procs, db: Path) -> tuple[dict, dict]:
         "e": lambda: api.call("POST", "/api/v1/auth/login", {"username": "bench", "password": PASSWORD}),
         "f": gql("bench_gql20"),
         "f5": gql("bench_gql5"),
+        "h": gql("bench", GRAPHQL_TASK, {"id": ids[3]}),
+        "i": gql("bench", GRAPHQL_MUTATION, {"list": data["write_list"]}),
     }
     counts = {}
     for key, request in cases.items():
@@ -602,6 +616,11 @@ def load_phase(args, procs: Procs, db: Path, data: dict) -> dict:
     storm_out.close()
     results["g"]["storm"] = parse_wrk((args.tmpdir / "wrk-g-storm.txt").read_text(), "g-storm")
     log(f"g: login storm {results['g']['storm']['ok_rps']:.1f} logins/s")
+    results["h"] = scenario(args, pid, port, "graphql_task.lua", get_env, "h")
+    write_env = {"BENCH_TOKEN": tok, "BENCH_LIST_ID": data["write_list"]}
+    results["i"] = scenario(args, pid, port, "graphql_mutation.lua", write_env, "i")
+    mixed_env = {**get_env, **write_env, "BENCH_READ_LIST": data["read_list"]}
+    results["j"] = scenario(args, pid, port, "mixed.lua", mixed_env, "j")
     Procs.stop(proc)
     return results
 
@@ -711,6 +730,8 @@ def markdown(report: dict) -> str:
             stmts = f"{counts['f']['statements']} (20 lists), {counts['f5']['statements']} (5 lists)"
         elif key == "g":
             stmts = f"{counts['a']['statements']} (as (a))"
+        elif key == "j":
+            stmts = "as each request's own scenario"
         else:
             stmts = str(counts[key]["statements"])
         lines.append(
@@ -736,7 +757,7 @@ def markdown(report: dict) -> str:
     for b in report["budget"]:
         lines.append(f"| {b['target']} | {b['measured']} | {'PASS' if b['pass'] else 'FAIL'} |")
     lines += ["", "SQL statements of one request (after one warm-up request), from the `sqlx::query` log:", ""]
-    for key in ("a", "b", "c", "d", "e", "f5", "f"):
+    for key in ("a", "b", "c", "d", "e", "f5", "f", "h", "i"):
         c = counts[key]
         lines.append(f"- {key}: {c['statements']}: " + "; ".join(f"`{x}`" for x in c["summaries"]))
     return "\n".join(lines) + "\n"
@@ -767,7 +788,7 @@ def main() -> int:
     args = p.parse_args()
     args.loadavg_before = (args.loadavg_before or Path("/proc/loadavg").read_text()).split()[:3]
     wanted = {k for k in re.split(r"[,\s]+", args.profile.strip()) if k}
-    args.profile = {"baseline", *"abcdef"} if "all" in wanted else wanted - {"g"}
+    args.profile = {"baseline", *"abcdefhij"} if "all" in wanted else wanted - {"g"}
     if args.profile and not shutil.which("perf"):
         log("perf is missing (Debian: apt-get install linux-perf): no profiles")
         args.profile = set()

@@ -4,11 +4,12 @@
 //! The recorder is process-wide (the `metrics` facade has one global recorder), installed on first
 //! use; with `METRICS=false` it is never installed and every `metrics::` call is a no-op.
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -17,6 +18,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+
+/// How often histogram samples are folded into their buckets when nobody scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 struct Exporter {
     handle: PrometheusHandle,
@@ -34,6 +38,16 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             .install_recorder()
             .ok()?;
         describe();
+        // Histograms keep their samples until upkeep drains them: without a periodic upkeep an
+        // instance nobody scrapes would grow by every request's latency.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            })
+            .ok()?;
         let process = metrics_process::Collector::default();
         process.describe();
         Some(Exporter { handle, process })
@@ -109,19 +123,80 @@ pub async fn scrape() -> Response {
 /// raw path: ids in labels would make a series per record.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = method_label(req.method());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
-    let labels = [
-        ("method", method),
-        ("route", route),
-        ("status", response.status().as_u16().to_string()),
-    ];
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("http_requests_total", &labels).increment(1);
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let series = Series::of(method, route, response.status().as_u16());
+    series.duration.record(started.elapsed().as_secs_f64());
+    series.requests.increment(1);
     response
+}
+
+/// The method as a label; any method outside the standard ones is `OTHER`, so that a client
+/// cannot mint series by inventing methods.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
+/// The counter and histogram of one (method, route, status), registered once and kept: looking
+/// them up in the recorder on every request (building the labelled key, hashing it, allocating
+/// its strings) cost about 11,000 instructions per cached GET, 7% of it (callgrind, `METRICS`
+/// on and off); a hit here is a read lock and one hash of the route. Bounded: routes are the
+/// router's templates, methods the standard ones, statuses three digits.
+#[derive(Clone)]
+struct Series {
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+type SeriesByRoute = HashMap<String, Vec<(&'static str, u16, Series)>>;
+
+static SERIES: OnceLock<RwLock<SeriesByRoute>> = OnceLock::new();
+
+impl Series {
+    fn of(method: &'static str, route: &str, status: u16) -> Series {
+        let all = SERIES.get_or_init(RwLock::default);
+        let find = |by_route: &SeriesByRoute| {
+            by_route.get(route).and_then(|list| {
+                list.iter()
+                    .find(|(m, s, _)| *m == method && *s == status)
+                    .map(|(_, _, series)| series.clone())
+            })
+        };
+        if let Some(series) = all.read().ok().and_then(|r| find(&r)) {
+            return series;
+        }
+        let labels = [
+            ("method", method.to_owned()),
+            ("route", route.to_owned()),
+            ("status", status.to_string()),
+        ];
+        let series = Series {
+            requests: metrics::counter!("http_requests_total", &labels),
+            duration: metrics::histogram!("http_request_duration_seconds", &labels),
+        };
+        let Ok(mut by_route) = all.write() else {
+            return series;
+        };
+        if let Some(first) = find(&by_route) {
+            return first; // another request registered it meanwhile
+        }
+        by_route
+            .entry(route.to_owned())
+            .or_default()
+            .push((method, status, series.clone()));
+        series
+    }
 }

@@ -9,6 +9,7 @@
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::SqliteRow;
@@ -17,6 +18,7 @@ use sqlx::{ConnectOptions, Row, SqliteConnection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use uuid::Uuid;
 
+use self::checkpoint::Checkpoints;
 use super::{ChangeFeed, StoreError};
 use crate::error::{AppError, AppResult};
 
@@ -41,6 +43,7 @@ macro_rules! json_row {
     };
 }
 
+mod checkpoint;
 mod lists;
 mod tasks;
 mod users;
@@ -53,7 +56,8 @@ type Conn<'a> = MappedMutexGuard<'a, SqliteConnection>;
 
 /// The connections the service's SQL runs on.
 pub struct SqliteStore {
-    writer: Slot,
+    /// Shared with the checkpoint task, which holds it for a moment (see `checkpoint.rs`).
+    writer: Arc<Slot>,
     /// Empty for an in-memory database, which exists once per connection: reads use the writer.
     readers: Box<[Slot]>,
     next_reader: AtomicUsize,
@@ -62,6 +66,8 @@ pub struct SqliteStore {
     probe: Slot,
     /// Written to while the writer is still held, so changes are published in commit order.
     pub(super) feed: ChangeFeed,
+    /// `None` for an in-memory database, which has no write-ahead log.
+    checkpoints: Option<Checkpoints>,
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
@@ -80,7 +86,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::from_str(synchronous)?)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", checkpoint::WRITER_BACKSTOP_PAGES);
         let file = options.get_filename().to_owned();
         let in_memory = file.as_os_str() == ":memory:" || url.contains("mode=memory");
         if let Some(folder) = file
@@ -108,17 +115,22 @@ impl SqliteStore {
             let reader = options.clone().read_only(true).connect().await?;
             readers.push(Mutex::new(Some(reader)));
         }
-        let probe = if in_memory {
-            None
+        let writer = Arc::new(Mutex::new(Some(writer)));
+        let (probe, checkpoints) = if in_memory {
+            (None, None)
         } else {
-            Some(options.clone().read_only(true).connect().await?)
+            (
+                Some(options.clone().read_only(true).connect().await?),
+                Some(Checkpoints::start(&options, Arc::clone(&writer)).await?),
+            )
         };
         Ok(Self {
-            writer: Mutex::new(Some(writer)),
+            writer,
             readers: readers.into(),
             next_reader: AtomicUsize::new(0),
             probe: Mutex::new(probe),
             feed,
+            checkpoints,
         })
     }
 
@@ -126,6 +138,9 @@ impl SqliteStore {
     /// with no other write in between.
     pub(super) async fn writer(&self) -> AppResult<Conn<'_>> {
         let _waiting = WriterWait::start();
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.wrote();
+        }
         open(self.writer.lock().await)
     }
 
@@ -158,8 +173,11 @@ impl SqliteStore {
 
     /// Closes every connection; later queries fail as "service unavailable".
     pub async fn close(&self) {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.close();
+        }
         let probe = std::iter::once(&self.probe);
-        for slot in std::iter::once(&self.writer)
+        for slot in std::iter::once(&*self.writer)
             .chain(self.readers.iter())
             .chain(probe)
         {
