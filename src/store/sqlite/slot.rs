@@ -141,16 +141,16 @@ impl Slot {
 pub(super) fn breaks_connection(err: &sqlx::Error) -> bool {
     match err {
         // The worker thread that owns the SQLite handle is gone, so every later command fails
-        // the same way; or the conversation with the connection is out of step. A bare
-        // connection never says `PoolClosed`, but it would mean the same: this source is shut.
-        sqlx::Error::WorkerCrashed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolClosed => true,
+        // the same way; or reading or writing the connection itself failed.
+        sqlx::Error::WorkerCrashed | sqlx::Error::Io(_) => true,
         sqlx::Error::Database(e) => e
             .code()
             .and_then(|code| code.parse::<i32>().ok())
             .is_some_and(handle_unusable),
+        // Not `Protocol`: on SQLite, sqlx uses it for the statement alone (a NUL byte in the SQL,
+        // a parameter name it cannot number, SQL over 2 GiB), never for the connection. Not
+        // `PoolClosed` or `PoolTimedOut`: they come from a pool, and here there is none; closed
+        // on purpose is the slot's `None`. Not decoding, encoding, or row-count errors either.
         _ => false,
     }
 }
@@ -162,7 +162,7 @@ fn handle_unusable(code: i32) -> bool {
     match code & 0xff {
         // IOERR: the file system failed the handle's reads or writes. Often a file it holds open
         // is gone or stale (the -shm or -wal removed, a remount); only opening by path again
-        // finds the files as they are now. A needless reopen costs about a millisecond, once.
+        // finds the files as they are now. A needless reopen costs one connection open, once.
         10
         // CORRUPT, NOTADB: what the handle sees is not a sound database, which may be its own
         // view (page cache, schema, a file replaced under it) rather than the file; a fresh

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteOwnedBuf};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use tempfile::TempDir;
@@ -145,10 +145,22 @@ async fn errors_about_the_statement_or_a_lock_keep_the_connection() {
 
     let duplicate = store.insert_list(&first).await.unwrap_err();
     assert!(matches!(duplicate, AppError::Internal(_)), "{duplicate:?}");
+    // sqlx's `Protocol` error, about the statement alone on SQLite.
+    let mut conn = store.writer().await.expect("the writer");
+    let unnumbered = sqlx::query("SELECT $name")
+        .bind(1_i64)
+        .execute(&mut conn)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unnumbered, sqlx::Error::Protocol(_)),
+        "{unnumbered}"
+    );
+    drop(conn);
     store.insert_list(&list("second")).await.expect("a write");
     assert!(
         same_connection(&store.writer).await,
-        "kept after a constraint error"
+        "kept after statement errors"
     );
 
     // A real SQLITE_BUSY: another connection holds the write lock, this one does not wait.
@@ -265,25 +277,39 @@ async fn a_write_dropped_mid_statement_commits_whole_and_leaves_no_transaction()
 async fn writes_dropped_at_any_point_lose_nothing_acknowledged() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = store(&dir).await;
-    // Four writers at a time, so drops also land while a write waits for the writer. A zero
-    // limit polls once: the write is dropped right after its statement reached SQLite's thread.
-    let rounds = (0..200_u64).map(|i| {
-        let store = &store;
-        async move {
-            let item = list(&format!("l{i}"));
-            let limit = Duration::from_millis(i % 3);
-            let created = tokio::time::timeout(limit, store.insert_list(&item)).await;
-            (item.id, matches!(created, Ok(Ok(()))), created.is_err())
-        }
-    });
+    // One round in three is polled once and dropped, one in three dropped after a millisecond
+    // wherever it is then, and the rest run to the end. First one write at a time, so a write
+    // polled once has the writer and is dropped right after its statement reached SQLite's
+    // thread; then four at a time, so drops also land while a write waits for the writer.
     let mut acked = Vec::new();
     let mut dropped = 0;
-    let mut rounds = futures_util::stream::iter(rounds).buffer_unordered(4);
-    while let Some((id, ok, cut)) = rounds.next().await {
-        if ok {
-            acked.push(id);
+    for (width, first) in [(1, 0), (4, 100)] {
+        let rounds = (first..first + 100_u32).map(|i| {
+            let store = &store;
+            async move {
+                let item = list(&format!("l{i}"));
+                let write = store.insert_list(&item);
+                let created = match i % 3 {
+                    // Unconstrained: tokio's budget must not make the one poll give up early.
+                    0 => tokio::task::unconstrained(write).now_or_never(),
+                    1 => tokio::time::timeout(Duration::from_millis(1), write)
+                        .await
+                        .ok(),
+                    _ => Some(write.await),
+                };
+                (item.id, created)
+            }
+        });
+        let mut rounds = futures_util::stream::iter(rounds).buffer_unordered(width);
+        while let Some((id, created)) = rounds.next().await {
+            match created {
+                Some(result) => {
+                    result.expect("a write that ran to the end succeeded");
+                    acked.push(id);
+                }
+                None => dropped += 1,
+            }
         }
-        dropped += usize::from(cut);
     }
     assert!(
         dropped > 0 && !acked.is_empty(),
@@ -305,7 +331,11 @@ async fn writes_dropped_at_any_point_lose_nothing_acknowledged() {
         .expect("count from outside");
     let page = store.lists(None, Page::first(1000)).await.expect("a page");
     assert_eq!(page.total, seen, "the store and another process agree");
-    assert!(seen >= i64::try_from(acked.len()).unwrap_or(i64::MAX));
+    let acknowledged = i64::try_from(acked.len()).unwrap_or(i64::MAX);
+    assert!(
+        seen > acknowledged,
+        "writes dropped after reaching SQLite's thread are committed: {seen} rows, {acknowledged} acknowledged"
+    );
     let listed: std::collections::HashSet<Uuid> = page.lists.iter().map(|l| l.id).collect();
     let lost: Vec<_> = acked.iter().filter(|id| !listed.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but missing: {lost:?}");
