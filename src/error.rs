@@ -105,10 +105,12 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => Self::NotFound,
-            // The database is out of reach, not a bug of ours.
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                Self::Unavailable
-            }
+            // The database is out of reach, not a bug of ours. `WorkerCrashed`: an SQLite
+            // connection's thread is gone; the store opens a fresh one for the next request.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable,
             other => Self::internal(format_args!("database: {other}")),
         }
     }

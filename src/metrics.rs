@@ -82,6 +82,10 @@ fn describe() {
         "db_writer_queue_depth",
         "SQLite writes waiting for the one writer connection"
     );
+    metrics::describe_counter!(
+        "db_connections_reopened_total",
+        "SQLite connections replaced after an error that left them unusable, by role"
+    );
     metrics::describe_gauge!(
         "sse_streams_active",
         "Open REST event streams (GET /api/v1/lists/{id}/events)"

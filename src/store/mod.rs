@@ -45,7 +45,7 @@ pub struct StoreOptions<'a> {
 
 /// The database, on one backend or the other.
 pub enum Store {
-    Sqlite(SqliteStore),
+    Sqlite(Box<SqliteStore>),
     Postgres(Box<PgStore>),
 }
 
@@ -72,9 +72,9 @@ impl Store {
         let url = options.url;
         let feed = ChangeFeed::default();
         if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite(
+            Ok(Self::Sqlite(Box::new(
                 SqliteStore::connect(url, options.sqlite_synchronous, feed).await?,
-            ))
+            )))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres(Box::new(
                 PgStore::connect(url, options.pg_max_connections, feed).await?,

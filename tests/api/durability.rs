@@ -5,21 +5,23 @@ use serde_json::json;
 
 use super::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_clients_create_tasks_in_one_list_and_a_restart_keeps_them() {
-    let app = spawn_app().await;
-    let (token, _) = app.signup("alice").await;
-    let list = app.list(Some(&token), "busy").await;
-
-    let mut clients = Vec::new();
-    for i in 0..50 {
-        // Each client its own connection pool, as 50 separate users would be.
+/// `clients` clients at once, each with a connection pool of its own as separate users would
+/// have, create `each` tasks in `list`; every creation must be 201. Returns the tasks' ids.
+async fn create_concurrently(
+    app: &TestApp,
+    token: &str,
+    list: &str,
+    clients: usize,
+    each: usize,
+) -> Vec<String> {
+    let mut jobs = Vec::new();
+    for i in 0..clients {
         let client = reqwest::Client::new();
         let url = app.api(&format!("/lists/{list}/tasks"));
-        let token = token.clone();
-        clients.push(tokio::spawn(async move {
+        let token = token.to_owned();
+        jobs.push(tokio::spawn(async move {
             let mut ids = Vec::new();
-            for j in 0..4 {
+            for j in 0..each {
                 let res = client
                     .post(&url)
                     .bearer_auth(&token)
@@ -36,11 +38,31 @@ async fn fifty_concurrent_clients_create_tasks_in_one_list_and_a_restart_keeps_t
         }));
     }
     let mut created = Vec::new();
-    for c in clients {
-        created.extend(c.await.expect("client finished without a 5xx"));
+    for job in jobs {
+        created.extend(job.await.expect("client finished without a 5xx"));
     }
-    assert_eq!(created.len(), 200);
+    created
+}
 
+/// The `X-Total-Count` of a list's tasks.
+async fn task_count(app: &TestApp, token: &str, list: &str) -> String {
+    let res = app
+        .get(&format!("/lists/{list}/tasks?limit=1"), Some(token))
+        .await;
+    let count = res.headers()["x-total-count"].to_str().unwrap().to_owned();
+    expect(res, StatusCode::OK).await;
+    count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_clients_creating_tasks_in_one_list_all_succeed_and_all_are_kept() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let list = app.list(Some(&token), "busy").await;
+
+    let created = create_concurrently(&app, &token, &list, 50, 4).await;
+
+    assert_eq!(created.len(), 200);
     let res = app
         .get(&format!("/lists/{list}/tasks?limit=1000"), Some(&token))
         .await;
@@ -50,30 +72,34 @@ async fn fifty_concurrent_clients_create_tasks_in_one_list_and_a_restart_keeps_t
         200
     );
     for id in created.iter().step_by(17) {
-        expect(
-            app.get(&format!("/tasks/{id}"), Some(&token)).await,
-            StatusCode::OK,
-        )
-        .await;
+        let res = app.get(&format!("/tasks/{id}"), Some(&token)).await;
+        expect(res, StatusCode::OK).await;
     }
+}
 
-    // Restart on the same database file: everything is still there, and the token still works.
-    let dir = app.stop().await;
-    let app = spawn_on(dir, &[]).await;
-    let res = app
-        .get(&format!("/lists/{list}/tasks?limit=1000"), Some(&token))
-        .await;
-    assert_eq!(res.headers()["x-total-count"], "200");
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_on_the_same_database_keeps_every_list_and_task_and_the_token_works() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let list = app.list(Some(&token), "busy").await;
+    create_concurrently(&app, &token, &list, 10, 4).await;
+
+    let app = spawn_on(app.stop().await, &[]).await;
+
+    assert_eq!(task_count(&app, &token, &list).await, "40");
     let lists = expect(app.get("/lists", Some(&token)).await, StatusCode::OK).await;
     assert_eq!(lists[0]["id"], list.as_str());
+}
 
-    // A revocation survives a restart too.
-    expect(
-        app.post("/auth/logout", Some(&token), json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+#[tokio::test]
+async fn a_revocation_survives_a_restart() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let res = app.post("/auth/logout", Some(&token), json!({})).await;
+    expect(res, StatusCode::OK).await;
+
     let app = spawn_on(app.stop().await, &[]).await;
+
     let res = app.get("/users/profile", Some(&token)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }

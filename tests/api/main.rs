@@ -43,6 +43,8 @@ macro_rules! behaviour_tests {
         #[allow(dead_code)]
         pub mod helpers;
 
+        #[path = "cancelled.rs"]
+        mod cancelled;
         #[path = "durability.rs"]
         mod durability;
         #[path = "errors.rs"]

@@ -59,10 +59,11 @@ impl Checkpoints {
                     break;
                 }
                 let copied = match passive(&mut conn).await {
-                    Ok(()) => {
-                        let _writes_wait = writer.lock().await;
-                        passive(&mut conn).await
-                    }
+                    // Closed (`Err`): the store is shutting down, the loop ends at the next wake.
+                    Ok(()) => match writer.acquire().await {
+                        Ok(_writes_wait) => passive(&mut conn).await,
+                        Err(_) => Ok(()),
+                    },
                     Err(e) => Err(e),
                 };
                 if let Err(e) = copied {

@@ -60,7 +60,7 @@ impl SqliteStore {
             .bind(id_text(owner))
             .bind(page.limit)
             .bind(page.offset)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut self.reader().await?)
             .await?;
         Ok(ListPage {
             total: row.try_get("total")?,
@@ -77,14 +77,14 @@ impl SqliteStore {
         .bind(&list.title)
         .bind(&list.description)
         .bind(list.created_at.micros())
-        .execute(&mut *self.writer().await?)
+        .execute(&mut self.writer().await?)
         .await?;
         Ok(())
     }
 
     /// One list, if the owner may see it.
     pub async fn list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<TodoList>> {
-        find_list(&mut *self.reader().await?, owner, id).await
+        find_list(&mut self.reader().await?, owner, id).await
     }
 
     /// Changes a visible list: `change` gets the current list and returns the next one; nothing
@@ -97,7 +97,7 @@ impl SqliteStore {
         change: impl FnOnce(&TodoList) -> TodoList + Send,
     ) -> AppResult<Option<TodoList>> {
         let mut conn = self.writer().await?;
-        let Some(current) = find_list(&mut *conn, owner, id).await? else {
+        let Some(current) = find_list(&mut conn, owner, id).await? else {
             return Ok(None);
         };
         let next = change(&current);
@@ -109,7 +109,7 @@ impl SqliteStore {
             .bind(&next.description)
             .bind(next.updated_at.map(Timestamp::micros))
             .bind(id.hyphenated())
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await?;
         Ok(Some(next))
     }
@@ -122,7 +122,7 @@ impl SqliteStore {
         ))
         .bind(id.hyphenated())
         .bind(id_text(owner))
-        .execute(&mut *conn)
+        .execute(&mut conn)
         .await?;
         let deleted = done.rows_affected() > 0;
         if deleted {
@@ -143,7 +143,7 @@ impl SqliteStore {
         ))
         .bind(json_ids(ids))
         .bind(id_text(owner))
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut self.reader().await?)
         .await?;
         Ok(lists_from_json(row.try_get(0)?)?
             .into_iter()

@@ -6,6 +6,19 @@
 //! sqlx's, held directly rather than in an `sqlx::Pool`: a pool pings each connection on every
 //! release, one more round trip to the connection's worker thread per statement, which was the
 //! largest cost of a request in the benchmark (`bench/`). A local SQLite handle needs no pinging.
+//!
+//! What a pool would do for broken connections, each slot does itself (`slot.rs`): a statement
+//! whose error means its connection is unusable marks the slot, and the next user gets a fresh
+//! connection opened with the same options. A connection closed on purpose (`close`) stays
+//! closed.
+//!
+//! A request dropped mid-statement (its client gone, its deadline passed) leaves its connection
+//! usable and outside any transaction: once a statement has reached the connection's worker
+//! thread, the thread runs it to its end (a write commits whole) and resets it, and the next
+//! statement queues behind it; a request dropped before that sent nothing. No statement here opens a transaction (holding the only writer,
+//! a few statements in a row cannot interleave with another write), so none can be left open;
+//! should one ever be added, sqlx's `Transaction` queues its rollback on drop, ahead of any
+//! later statement on that connection.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +27,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqliteConnection};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use sqlx::{ConnectOptions, Row};
 use uuid::Uuid;
 
 use self::checkpoint::Checkpoints;
@@ -45,14 +57,13 @@ macro_rules! json_row {
 
 mod checkpoint;
 mod lists;
+mod slot;
 mod tasks;
+#[cfg(test)]
+mod tests_healing;
 mod users;
 
-/// One connection; `None` once closed (then every use is "service unavailable").
-type Slot = Mutex<Option<SqliteConnection>>;
-
-/// A connection held for the duration of a few statements.
-type Conn<'a> = MappedMutexGuard<'a, SqliteConnection>;
+use slot::{Conn, Slot};
 
 /// The connections the service's SQL runs on.
 pub struct SqliteStore {
@@ -62,8 +73,9 @@ pub struct SqliteStore {
     readers: Box<[Slot]>,
     next_reader: AtomicUsize,
     /// The health check's own connection, so that it measures whether the database answers, not
-    /// how long the queue of user reads is (a few heavy reads could hold every reader).
-    probe: Slot,
+    /// how long the queue of user reads is (a few heavy reads could hold every reader). `None`
+    /// for an in-memory database: the check uses the writer.
+    probe: Option<Slot>,
     /// Written to while the writer is still held, so changes are published in commit order.
     pub(super) feed: ChangeFeed,
     /// `None` for an in-memory database, which has no write-ahead log.
@@ -103,6 +115,13 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut writer)
             .await?;
+        let read_only = Arc::new(options.clone().read_only(true));
+        let checkpoint_options = options.clone();
+        let writer = Arc::new(Slot::new(
+            "writer",
+            writer,
+            (!in_memory).then(|| Arc::new(options)),
+        ));
         let count = if in_memory {
             0
         } else {
@@ -112,23 +131,21 @@ impl SqliteStore {
         };
         let mut readers = Vec::with_capacity(count);
         for _ in 0..count {
-            let reader = options.clone().read_only(true).connect().await?;
-            readers.push(Mutex::new(Some(reader)));
+            readers.push(Slot::open("reader", read_only.clone()).await?);
         }
-        let writer = Arc::new(Mutex::new(Some(writer)));
         let (probe, checkpoints) = if in_memory {
             (None, None)
         } else {
             (
-                Some(options.clone().read_only(true).connect().await?),
-                Some(Checkpoints::start(&options, Arc::clone(&writer)).await?),
+                Some(Slot::open("probe", read_only).await?),
+                Some(Checkpoints::start(&checkpoint_options, Arc::clone(&writer)).await?),
             )
         };
         Ok(Self {
             writer,
             readers: readers.into(),
             next_reader: AtomicUsize::new(0),
-            probe: Mutex::new(probe),
+            probe,
             feed,
             checkpoints,
         })
@@ -136,60 +153,65 @@ impl SqliteStore {
 
     /// The writer connection, held until the guard drops: statements run on it back to back
     /// with no other write in between.
-    pub(super) async fn writer(&self) -> AppResult<Conn<'_>> {
+    async fn writer(&self) -> AppResult<Conn<'_>> {
         let _waiting = WriterWait::start();
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.wrote();
         }
-        open(self.writer.lock().await)
+        self.writer.acquire().await
     }
 
     /// A reader connection: an idle one if there is one, else the next in turn.
-    pub(super) async fn reader(&self) -> AppResult<Conn<'_>> {
+    async fn reader(&self) -> AppResult<Conn<'_>> {
         if self.readers.is_empty() {
             return self.writer().await;
         }
         for slot in self.readers.iter() {
-            if let Ok(guard) = slot.try_lock() {
-                return open(guard);
+            if let Some(conn) = slot.acquire_idle().await {
+                return conn;
             }
         }
         let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        open(self.readers[turn].lock().await)
+        self.readers[turn].acquire().await
     }
 
-    /// `SELECT 1` on the health check's own connection (the writer for an in-memory database).
+    /// Reads the schema version on the health check's own connection (the writer for an
+    /// in-memory database), once more when that fails: a connection that turned out broken has
+    /// been replaced by then (the PostgreSQL probe reconnects once too). The version is on the database's first page, so
+    /// the check reads the database itself, where `SELECT 1` would only show that the
+    /// connection's thread answers.
     pub async fn ping(&self) -> AppResult<()> {
-        let guard = self.probe.lock().await;
-        let mut conn = if guard.is_none() && self.readers.is_empty() {
-            drop(guard);
-            self.writer().await?
-        } else {
-            open(guard)?
+        match self.read_schema_version().await {
+            Err(AppError::Unavailable) => Err(AppError::Unavailable),
+            Err(_) => self.read_schema_version().await,
+            Ok(()) => Ok(()),
+        }
+    }
+
+    async fn read_schema_version(&self) -> AppResult<()> {
+        let mut conn = match &self.probe {
+            Some(probe) => probe.acquire().await?,
+            None => self.writer().await?,
         };
-        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA schema_version")
+            .execute(&mut conn)
+            .await?;
         Ok(())
     }
 
-    /// Closes every connection; later queries fail as "service unavailable".
+    /// Closes every connection; later queries fail as "service unavailable" (a closed slot is
+    /// never reopened, unlike a broken one).
     pub async fn close(&self) {
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.close();
         }
-        let probe = std::iter::once(&self.probe);
         for slot in std::iter::once(&*self.writer)
             .chain(self.readers.iter())
-            .chain(probe)
+            .chain(self.probe.as_ref())
         {
-            if let Some(conn) = slot.lock().await.take() {
-                let _ = sqlx::Connection::close(conn).await;
-            }
+            slot.close().await;
         }
     }
-}
-
-fn open(guard: MutexGuard<'_, Option<SqliteConnection>>) -> AppResult<Conn<'_>> {
-    MutexGuard::try_map(guard, Option::as_mut).map_err(|_| AppError::Unavailable)
 }
 
 /// Ids as one JSON array, for `IN (SELECT value FROM json_each(?))`: one statement whatever

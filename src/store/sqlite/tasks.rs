@@ -62,7 +62,7 @@ impl SqliteStore {
             query,
         );
         sql.push(" AS page");
-        let row = sql.build().fetch_one(&mut *self.reader().await?).await?;
+        let row = sql.build().fetch_one(&mut self.reader().await?).await?;
         if !row.try_get::<bool, _>("visible")? {
             return Ok(None);
         }
@@ -92,7 +92,7 @@ impl SqliteStore {
         .bind(fold(task.description.as_deref().unwrap_or("")))
         .bind(task.list_id.hyphenated())
         .bind(id_text(owner))
-        .execute(&mut *conn)
+        .execute(&mut conn)
         .await?;
         let inserted = done.rows_affected() > 0;
         if inserted {
@@ -112,7 +112,7 @@ impl SqliteStore {
     }
 
     pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
-        find_task(&mut *self.reader().await?, owner, id).await
+        find_task(&mut self.reader().await?, owner, id).await
     }
 
     /// Changes a visible task: `change` gets the current task and returns the next one; nothing
@@ -126,7 +126,7 @@ impl SqliteStore {
         change: impl FnOnce(&Task) -> Task + Send,
     ) -> AppResult<Option<Task>> {
         let mut conn = self.writer().await?;
-        let Some(current) = find_task(&mut *conn, owner, id).await? else {
+        let Some(current) = find_task(&mut conn, owner, id).await? else {
             return Ok(None);
         };
         let next = change(&current);
@@ -134,7 +134,7 @@ impl SqliteStore {
             return Ok(Some(current));
         }
         if next.list_id != current.list_id
-            && find_list(&mut *conn, owner, next.list_id).await?.is_none()
+            && find_list(&mut conn, owner, next.list_id).await?.is_none()
         {
             return Err(AppError::NotFound);
         }
@@ -153,7 +153,7 @@ impl SqliteStore {
         .bind(fold(&next.title))
         .bind(fold(next.description.as_deref().unwrap_or("")))
         .bind(id.hyphenated())
-        .execute(&mut *conn)
+        .execute(&mut conn)
         .await?;
         if next.list_id == current.list_id {
             self.publish_task(TaskEventKind::Updated, id, next.list_id, Some(&next));
@@ -173,7 +173,7 @@ impl SqliteStore {
         ))
         .bind(id.hyphenated())
         .bind(id_text(owner))
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut conn)
         .await?;
         let Some(list) = list else {
             return Ok(false);
@@ -190,7 +190,7 @@ impl SqliteStore {
              WHERE t.id IN (SELECT value FROM json_each(?))"
         ))
         .bind(json_ids(ids))
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut self.reader().await?)
         .await?;
         Ok(tasks_from_json(row.try_get(0)?)?
             .into_iter()
@@ -219,7 +219,7 @@ impl SqliteStore {
             .push(") j JOIN lists l ON l.id = j.value WHERE (l.owner_id IS NULL OR l.owner_id = ")
             .push_bind(id_text(owner))
             .push(")");
-        let rows = sql.build().fetch_all(&mut *self.reader().await?).await?;
+        let rows = sql.build().fetch_all(&mut self.reader().await?).await?;
         let mut by_list = HashMap::with_capacity(rows.len());
         for row in &rows {
             by_list.insert(
@@ -243,7 +243,7 @@ impl SqliteStore {
         ))
         .bind(json_ids(list_ids))
         .bind(id_text(owner))
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut self.reader().await?)
         .await?;
         from_json(row.try_get(0)?)
     }

@@ -24,7 +24,7 @@ impl SqliteStore {
         .bind(&user.email)
         .bind(password_hash)
         .bind(user.created_at.micros())
-        .execute(&mut *self.writer().await?)
+        .execute(&mut self.writer().await?)
         .await;
         match inserted {
             Ok(_) => Ok(true),
@@ -41,7 +41,7 @@ impl SqliteStore {
         )
         .bind(username)
         .bind(email)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut self.reader().await?)
         .await?;
         let mut taken = (false, false);
         for row in rows {
@@ -61,7 +61,7 @@ impl SqliteStore {
         ))
         .bind(login)
         .bind(login.to_lowercase())
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut self.reader().await?)
         .await?;
         row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
             .transpose()
@@ -79,7 +79,7 @@ impl SqliteStore {
         ))
         .bind(user_id.hyphenated())
         .bind(jti.hyphenated())
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut self.reader().await?)
         .await?;
         row.map(|r| Ok((user_from_row(&r)?, r.try_get("revoked")?)))
             .transpose()
@@ -94,7 +94,7 @@ impl SqliteStore {
         .bind(jti.hyphenated())
         .bind(user_id.hyphenated())
         .bind(expires_at.micros())
-        .execute(&mut *conn)
+        .execute(&mut conn)
         .await?;
         self.feed.publish(Change::Revoked(jti));
         Ok(())
@@ -104,7 +104,7 @@ impl SqliteStore {
     pub async fn revocations(&self, now: Timestamp) -> AppResult<Vec<(Uuid, Timestamp)>> {
         let rows = sqlx::query("SELECT jti, expires_at FROM token_blacklist WHERE expires_at >= ?")
             .bind(now.micros())
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut self.reader().await?)
             .await?;
         rows.iter()
             .map(|r| {
@@ -117,7 +117,7 @@ impl SqliteStore {
     pub async fn purge_revocations(&self, now: Timestamp) -> AppResult<u64> {
         let done = sqlx::query("DELETE FROM token_blacklist WHERE expires_at < ?")
             .bind(now.micros())
-            .execute(&mut *self.writer().await?)
+            .execute(&mut self.writer().await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -127,7 +127,7 @@ impl SqliteStore {
             "SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))"
         ))
         .bind(json_ids(ids))
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut self.reader().await?)
         .await?;
         rows.iter()
             .map(|r| user_from_row(r).map(|u| (u.id, u)))
