@@ -61,8 +61,11 @@ impl Service {
             created_at: Timestamp::now(),
             updated_at: None,
         };
-        self.store().insert_list(&list).await?;
-        Ok(list)
+        self.write(move |svc| async move {
+            svc.store().insert_list(&list).await?;
+            Ok(list)
+        })
+        .await
     }
 
     /// One list, or 404 when it is absent or not visible to the caller.
@@ -89,7 +92,7 @@ impl Service {
         let description =
             values::nullable(p, "description", patch.description.map(values::description));
         problems.finish()?;
-        let change = |current: &TodoList| {
+        let change = move |current: &TodoList| {
             let mut next = current.clone();
             if let Some(title) = title {
                 next.title = title;
@@ -100,8 +103,7 @@ impl Service {
             }
             next
         };
-        self.store()
-            .update_list(owner, id, change)
+        self.write(move |svc| async move { svc.store().update_list(owner, id, change).await })
             .await?
             .ok_or(AppError::NotFound)
     }
@@ -109,7 +111,10 @@ impl Service {
     /// Deletes a visible list; its tasks go with it.
     pub async fn delete_list(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
         let owner = self.scope(caller)?;
-        if self.store().delete_list(owner, id).await? {
+        if self
+            .write(move |svc| async move { svc.store().delete_list(owner, id).await })
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::NotFound)

@@ -109,6 +109,20 @@ impl Service {
         &self.0.store
     }
 
+    /// Runs a write on a task of its own, to its end even when the request that asked for it
+    /// is dropped (client gone, timeout): a statement that reached the database commits
+    /// whatever happens to its caller, and the change's live event is published after the
+    /// commit, so a write cancelled half-way would store a change no subscriber hears of.
+    async fn write<T, F>(&self, op: impl FnOnce(Service) -> F) -> AppResult<T>
+    where
+        F: std::future::Future<Output = AppResult<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::spawn(op(self.clone()))
+            .await
+            .map_err(AppError::internal)?
+    }
+
     /// The token lifetime, for the cookie's `Max-Age`.
     pub fn token_lifetime_secs(&self) -> i64 {
         self.0.tokens.lifetime_secs()

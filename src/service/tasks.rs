@@ -76,7 +76,13 @@ impl Service {
             created_at: Timestamp::now(),
             updated_at: None,
         };
-        if self.store().insert_task(owner, &task).await? {
+        let (inserted, task) = self
+            .write(move |svc| async move {
+                let inserted = svc.store().insert_task(owner, &task).await?;
+                Ok((inserted, task))
+            })
+            .await?;
+        if inserted {
             Ok(task)
         } else {
             Err(AppError::NotFound)
@@ -102,22 +108,24 @@ impl Service {
     ) -> AppResult<Task> {
         let owner = self.scope(caller)?;
         let checked = check_patch(patch)?;
-        let change = |current: &Task| {
+        let change = move |current: &Task| {
             let mut next = checked.apply(current.clone());
             if next != *current {
                 next.updated_at = Some(Timestamp::now());
             }
             next
         };
-        self.store()
-            .update_task(owner, id, change)
+        self.write(move |svc| async move { svc.store().update_task(owner, id, change).await })
             .await?
             .ok_or(AppError::NotFound)
     }
 
     pub async fn delete_task(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
         let owner = self.scope(caller)?;
-        if self.store().delete_task(owner, id).await? {
+        if self
+            .write(move |svc| async move { svc.store().delete_task(owner, id).await })
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::NotFound)

@@ -109,14 +109,15 @@ impl Service {
     pub async fn logout(&self, caller: &Caller) -> AppResult<()> {
         let me = caller.require_user()?;
         let expires_at = me.token.expires_at;
-        self.store()
-            .revoke(me.token.jti, me.user.id, expires_at)
-            .await?;
-        // Stored first, then remembered: once logout answers, the token is refused.
+        // Remembered first, then stored: once logout answers, the token is refused; and a
+        // logout dropped half-way (client gone) can store the revocation, but never leave this
+        // process accepting a token the database says is revoked.
         if let Some(sessions) = &self.0.sessions {
             sessions.revoke(me.token.jti, expires_at);
         }
-        Ok(())
+        self.store()
+            .revoke(me.token.jti, me.user.id, expires_at)
+            .await
     }
 
     /// Resolves a bearer token to its user. Invalid, expired or revoked tokens and unknown users

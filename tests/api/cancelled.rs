@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::helpers::*;
+use crate::sse::Sse;
 
 /// Eight clients at a time post 25 tasks each; three requests in four give up after 1 to 3 ms,
 /// wherever they are then (connecting, queued for the writer, in the statement, in the answer).
@@ -99,4 +100,44 @@ async fn after_clients_leave_mid_write_each_write_is_visible_at_once() {
         assert_eq!(total(&app, &list).await, before + n);
         assert_eq!(app.db().count("tasks").await, before + n);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_stored_write_is_announced_even_when_its_client_left() {
+    let app = spawn_app().await;
+    let list = app.list(None, "busy").await;
+    let mut sse = Sse::open(&app.base, &list, None).await;
+    post_and_leave(&app, &list).await;
+    // Writes whose clients left finish on their own; then one last write marks the end.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let marker = app.task(None, &list, json!({"title": "last"})).await;
+
+    let mut announced = HashSet::new();
+    loop {
+        let event = sse.event().await;
+        assert_eq!(event["kind"], "CREATED");
+        let id = event["taskId"].as_str().expect("a task id").to_owned();
+        if id == marker {
+            break;
+        }
+        announced.insert(id);
+    }
+    let page = app.get(&format!("/lists/{list}/tasks?limit=1000"), None).await;
+    let page = expect(page, StatusCode::OK).await;
+    let stored: HashSet<String> = page
+        .as_array()
+        .expect("a page of tasks")
+        .iter()
+        .map(|t| t["id"].as_str().expect("an id").to_owned())
+        .filter(|id| *id != marker)
+        .collect();
+    let unheard: Vec<_> = stored.difference(&announced).collect();
+    let phantom: Vec<_> = announced.difference(&stored).collect();
+    assert!(
+        unheard.is_empty() && phantom.is_empty(),
+        "of {} stored tasks, {} were never announced; {} announced tasks are not stored",
+        stored.len(),
+        unheard.len(),
+        phantom.len()
+    );
 }
