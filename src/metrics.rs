@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -123,18 +122,29 @@ pub async fn scrape() -> Response {
     response
 }
 
-/// Counts and times every request by its route template (`/api/v1/lists/{id}`), never by its
-/// raw path: ids in labels would make a series per record.
-pub async fn track(req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = method_label(req.method());
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(req).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let series = Series::of(method, route, response.status().as_u16());
-    series.duration.record(started.elapsed().as_secs_f64());
-    series.requests.increment(1);
-    response
+/// Counts and times one request by its route template (`/api/v1/lists/{id}`), never by its raw
+/// path: ids in labels would make a series per record.
+pub struct RequestTimer {
+    started: Instant,
+    method: &'static str,
+    route: Option<MatchedPath>,
+}
+
+impl RequestTimer {
+    pub fn start(req: &Request) -> Self {
+        Self {
+            started: Instant::now(),
+            method: method_label(req.method()),
+            route: req.extensions().get::<MatchedPath>().cloned(),
+        }
+    }
+
+    pub fn finish(self, response: &Response) {
+        let route = self.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+        let series = Series::of(self.method, route, response.status().as_u16());
+        series.duration.record(self.started.elapsed().as_secs_f64());
+        series.requests.increment(1);
+    }
 }
 
 /// The method as a label; any method outside the standard ones is `OTHER`, so that a client
