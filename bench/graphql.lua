@@ -11,3 +11,5 @@ end
 function request()
   return req
 end
+
+bench.count_graphql_errors()

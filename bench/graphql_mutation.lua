@@ -14,8 +14,4 @@ function request()
   return req
 end
 
-bench.on_response = function(status, _, body)
-  if status == 200 and body:find('"errors"', 1, true) then
-    non2xx = non2xx + 1
-  end
-end
+bench.count_graphql_errors()

@@ -54,6 +54,15 @@ function bench.lines(path)
   return out
 end
 
+-- For scripts that send GraphQL: a 200 answer carrying `errors` counts as a failure too.
+function bench.count_graphql_errors()
+  bench.on_response = function(status, _, body)
+    if status == 200 and body:find('"errors"', 1, true) then
+      non2xx = non2xx + 1
+    end
+  end
+end
+
 -- Headers for an authenticated JSON request (no Authorization when BENCH_TOKEN is unset).
 function bench.headers(with_body)
   local h = {}

@@ -36,8 +36,4 @@ function request()
   return wrk.format("GET", "/api/v1/tasks/" .. ids[i], get)
 end
 
-bench.on_response = function(status, _, body)
-  if status == 200 and body:find('"errors"', 1, true) then
-    non2xx = non2xx + 1
-  end
-end
+bench.count_graphql_errors()
