@@ -145,6 +145,7 @@ async fn execute(
 ) -> Response {
     // Before anything else (no SQL, no token lookup): a malformed document is left for the
     // executor to report.
+    gql.documents.prepare(&mut request);
     let operation = request.operation_name.clone();
     let kind = kind_label(
         request

@@ -2,6 +2,7 @@
 //! REST, per-request dataloaders, query limits, and GraphQL over HTTP (POST JSON, GET queries).
 
 mod answer;
+mod documents;
 mod error;
 mod events;
 mod http;
@@ -50,6 +51,7 @@ pub struct GraphQl {
     http: HttpSettings,
     limits: limits::DocumentLimits,
     ws: ws::WsLimits,
+    documents: documents::Documents,
 }
 
 impl GraphQl {
@@ -69,6 +71,7 @@ impl GraphQl {
             http,
             limits: limits::DocumentLimits::new(config),
             ws: ws::WsLimits::new(config),
+            documents: documents::Documents::default(),
         }
     }
 }
