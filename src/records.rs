@@ -41,6 +41,13 @@ pub struct TodoList {
     pub updated_at: Option<Timestamp>,
 }
 
+/// The visibility rule, for a list whose owner is `list_owner` and a caller `caller` (`None` when
+/// anonymous): unowned lists are visible to everyone, owned ones only to their owner. The stores
+/// say the same in SQL (`VISIBLE` in each); this form is for rows already in memory.
+pub fn visible(list_owner: Option<Uuid>, caller: Option<Uuid>) -> bool {
+    list_owner.is_none() || list_owner == caller
+}
+
 /// What happened to a task, as live events say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]

@@ -4,6 +4,7 @@
 
 mod lists;
 mod notify;
+mod task_query;
 mod tasks;
 mod users;
 

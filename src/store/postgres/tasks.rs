@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::lists::find_list;
 use super::notify::task_payload;
+use super::task_query::{order_by, push_filters};
 use super::{opt_timestamp, timestamp, uuid, visible, PgStore};
 use crate::error::{AppError, AppResult};
-use crate::records::{fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery, TaskSort};
+use crate::records::{fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery};
 
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
@@ -259,59 +260,6 @@ async fn find_task<'e>(
     .fetch_optional(executor)
     .await?;
     row.as_ref().map(task_from_row).transpose()
-}
-
-/// Appends the WHERE conditions of `query` (every value bound, never spliced).
-fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, query: &TaskQuery) {
-    if let Some(completed) = query.completed {
-        sql.push(" AND t.completed = ").push_bind(completed);
-    }
-    if let Some(priority) = query.priority {
-        sql.push(" AND t.priority = ").push_bind(priority.rank());
-    }
-    if let Some(category) = &query.category {
-        sql.push(" AND ")
-            .push_bind(category.trim().to_owned())
-            .push(" = ANY(t.categories)");
-    }
-    if let Some(before) = query.due_before {
-        sql.push(" AND t.due_date < ")
-            .push_bind(before.to_datetime());
-    }
-    if let Some(after) = query.due_after {
-        sql.push(" AND t.due_date > ")
-            .push_bind(after.to_datetime());
-    }
-    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        // Both sides folded by the service; strpos() has no pattern characters to escape.
-        let needle = fold(q);
-        sql.push(" AND (strpos(t.title_key, ")
-            .push_bind(needle.clone())
-            .push(") > 0 OR strpos(t.description_key, ")
-            .push_bind(needle)
-            .push(") > 0)");
-    }
-}
-
-/// ORDER BY for `query`, as on SQLite: the chosen key, tasks without a due date last in both
-/// directions, ties broken by creation time, then id. Titles compare by code point (`"C"`), as
-/// SQLite does, whatever the database's locale.
-fn order_by(query: &TaskQuery) -> &'static str {
-    use TaskSort::*;
-    match (query.sort, query.descending) {
-        (CreatedAt, false) => "t.created_at ASC, t.id ASC",
-        (CreatedAt, true) => "t.created_at DESC, t.id ASC",
-        (DueDate, false) => "(t.due_date IS NULL) ASC, t.due_date ASC, t.created_at ASC, t.id ASC",
-        (DueDate, true) => "(t.due_date IS NULL) ASC, t.due_date DESC, t.created_at ASC, t.id ASC",
-        (Priority, false) => "t.priority ASC, t.created_at ASC, t.id ASC",
-        (Priority, true) => "t.priority DESC, t.created_at ASC, t.id ASC",
-        (Title, false) => {
-            "t.title_key COLLATE \"C\" ASC, t.title COLLATE \"C\" ASC, t.created_at ASC, t.id ASC"
-        }
-        (Title, true) => {
-            "t.title_key COLLATE \"C\" DESC, t.title COLLATE \"C\" DESC, t.created_at ASC, t.id ASC"
-        }
-    }
 }
 
 fn task_from_row(row: &PgRow) -> AppResult<Task> {

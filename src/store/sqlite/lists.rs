@@ -117,6 +117,7 @@ impl SqliteStore {
     /// Deletes a visible list (its tasks go with it); `false` when there was none to delete.
     pub async fn delete_list(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
         let mut conn = self.writer().await?;
+        let write = self.cache.write();
         let done = sqlx::query(&format!(
             "DELETE FROM lists AS l WHERE l.id = ? AND {VISIBLE}"
         ))
@@ -126,7 +127,11 @@ impl SqliteStore {
         .await?;
         let deleted = done.rows_affected() > 0;
         if deleted {
+            // Its tasks went with it; forgetting every task is simpler than finding them.
+            write.remove_all();
             self.feed.publish(Change::ListDeleted(id));
+        } else {
+            write.unchanged();
         }
         Ok(deleted)
     }

@@ -30,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Row};
 use uuid::Uuid;
 
+use self::cache::TaskCache;
 use self::checkpoint::Checkpoints;
 use super::{ChangeFeed, StoreError};
 use crate::error::{AppError, AppResult};
@@ -55,10 +56,14 @@ macro_rules! json_row {
     };
 }
 
+mod cache;
 mod checkpoint;
 mod lists;
 mod slot;
+mod task_query;
 mod tasks;
+#[cfg(test)]
+mod tests_cache;
 #[cfg(test)]
 mod tests_healing;
 mod users;
@@ -80,6 +85,8 @@ pub struct SqliteStore {
     pub(super) feed: ChangeFeed,
     /// `None` for an in-memory database, which has no write-ahead log.
     checkpoints: Option<Checkpoints>,
+    /// Tasks by id, kept exact by the writer (`cache.rs`).
+    cache: TaskCache,
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
@@ -148,6 +155,7 @@ impl SqliteStore {
             probe,
             feed,
             checkpoints,
+            cache: TaskCache::default(),
         })
     }
 

@@ -7,11 +7,13 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 use uuid::Uuid;
 
+use super::cache::{Cached, Lookup};
 use super::lists::{find_list, VISIBLE};
+use super::task_query::{order_by, push_filters};
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{
-    fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery, TaskSort, Timestamp,
+    fold, visible, Priority, Task, TaskEventKind, TaskPage, TaskQuery, Timestamp,
 };
 use crate::store::Change;
 
@@ -112,7 +114,15 @@ impl SqliteStore {
     }
 
     pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
-        find_task(&mut self.reader().await?, owner, id).await
+        let ticket = match self.cache.lookup(id, owner) {
+            Lookup::Hit(task) => return Ok(task),
+            Lookup::Miss(ticket) => ticket,
+        };
+        let found = find_task(&mut self.reader().await?, owner, id).await?;
+        Ok(found.map(|cached| {
+            self.cache.fill(ticket, cached.clone());
+            cached.task
+        }))
     }
 
     /// Changes a visible task: `change` gets the current task and returns the next one; nothing
@@ -126,18 +136,35 @@ impl SqliteStore {
         change: impl FnOnce(&Task) -> Task + Send,
     ) -> AppResult<Option<Task>> {
         let mut conn = self.writer().await?;
-        let Some(current) = find_task(&mut conn, owner, id).await? else {
+        let write = self.cache.write();
+        let found = match self.cache.get(id) {
+            Some(cached) => Some(cached),
+            None => find_task(&mut conn, owner, id).await?,
+        };
+        let Some(Cached {
+            task: current,
+            list_owner,
+        }) = found.filter(|c| visible(c.list_owner, owner))
+        else {
+            write.unchanged();
             return Ok(None);
         };
         let next = change(&current);
         if next == current {
+            write.unchanged();
             return Ok(Some(current));
         }
-        if next.list_id != current.list_id
-            && find_list(&mut conn, owner, next.list_id).await?.is_none()
-        {
-            return Err(AppError::NotFound);
-        }
+        let list_owner = if next.list_id == current.list_id {
+            list_owner
+        } else {
+            match find_list(&mut conn, owner, next.list_id).await? {
+                Some(list) => list.owner_id,
+                None => {
+                    write.unchanged();
+                    return Err(AppError::NotFound);
+                }
+            }
+        };
         sqlx::query(
             "UPDATE tasks SET list_id = ?, title = ?, description = ?, completed = ?, priority = ?, \
              categories = ?, due_date = ?, updated_at = ?, title_key = ?, description_key = ? WHERE id = ?",
@@ -155,6 +182,10 @@ impl SqliteStore {
         .bind(id.hyphenated())
         .execute(&mut conn)
         .await?;
+        write.put(Cached {
+            task: next.clone(),
+            list_owner,
+        });
         if next.list_id == current.list_id {
             self.publish_task(TaskEventKind::Updated, id, next.list_id, Some(&next));
         } else {
@@ -167,6 +198,7 @@ impl SqliteStore {
     /// Deletes a task of a visible list; `false` when there was none to delete.
     pub async fn delete_task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<bool> {
         let mut conn = self.writer().await?;
+        let write = self.cache.write();
         let list: Option<String> = sqlx::query_scalar(&format!(
             "DELETE FROM tasks WHERE id = ? AND EXISTS \
              (SELECT 1 FROM lists l WHERE l.id = tasks.list_id AND {VISIBLE}) RETURNING list_id"
@@ -175,6 +207,7 @@ impl SqliteStore {
         .bind(id_text(owner))
         .fetch_optional(&mut conn)
         .await?;
+        write.remove(id);
         let Some(list) = list else {
             return Ok(false);
         };
@@ -249,19 +282,31 @@ impl SqliteStore {
     }
 }
 
+/// A visible task and its list's owner.
 async fn find_task<'e>(
     executor: impl SqliteExecutor<'e>,
     owner: Option<Uuid>,
     id: Uuid,
-) -> AppResult<Option<Task>> {
+) -> AppResult<Option<Cached>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ? AND {VISIBLE}"
+        "SELECT {COLUMNS}, l.owner_id AS list_owner FROM tasks t JOIN lists l ON l.id = t.list_id \
+         WHERE t.id = ? AND {VISIBLE}"
     ))
     .bind(id.hyphenated())
     .bind(id_text(owner))
     .fetch_optional(executor)
     .await?;
-    row.as_ref().map(task_from_row).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let list_owner = match row.try_get::<Option<&str>, _>("list_owner")? {
+        Some(_) => Some(uuid_column(&row, "list_owner")?),
+        None => None,
+    };
+    Ok(Some(Cached {
+        task: task_from_row(&row)?,
+        list_owner,
+    }))
 }
 
 /// Appends a subquery whose value is the JSON array of one list's page of tasks, in order; `list`
@@ -286,52 +331,6 @@ fn push_page(
         .push(" OFFSET ")
         .push_bind(query.offset)
         .push(") t)");
-}
-
-/// Appends the WHERE conditions of `query` (every value bound, never spliced).
-fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &TaskQuery) {
-    if let Some(completed) = query.completed {
-        sql.push(" AND t.completed = ").push_bind(completed);
-    }
-    if let Some(priority) = query.priority {
-        sql.push(" AND t.priority = ").push_bind(priority.rank());
-    }
-    if let Some(category) = &query.category {
-        sql.push(" AND EXISTS (SELECT 1 FROM json_each(t.categories) c WHERE c.value = ")
-            .push_bind(category.trim().to_owned())
-            .push(")");
-    }
-    if let Some(before) = query.due_before {
-        sql.push(" AND t.due_date < ").push_bind(before.micros());
-    }
-    if let Some(after) = query.due_after {
-        sql.push(" AND t.due_date > ").push_bind(after.micros());
-    }
-    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        // Both sides folded by the service; instr() has no pattern characters to escape.
-        let needle = fold(q);
-        sql.push(" AND (instr(t.title_key, ")
-            .push_bind(needle.clone())
-            .push(") > 0 OR instr(t.description_key, ")
-            .push_bind(needle)
-            .push(") > 0)");
-    }
-}
-
-/// ORDER BY for `query`: the chosen key, tasks without a due date last in both directions, and
-/// ties broken by creation time, then id (both ascending). Text compares by code point.
-fn order_by(query: &TaskQuery) -> &'static str {
-    use TaskSort::*;
-    match (query.sort, query.descending) {
-        (CreatedAt, false) => "t.created_at ASC, t.id ASC",
-        (CreatedAt, true) => "t.created_at DESC, t.id ASC",
-        (DueDate, false) => "(t.due_date IS NULL) ASC, t.due_date ASC, t.created_at ASC, t.id ASC",
-        (DueDate, true) => "(t.due_date IS NULL) ASC, t.due_date DESC, t.created_at ASC, t.id ASC",
-        (Priority, false) => "t.priority ASC, t.created_at ASC, t.id ASC",
-        (Priority, true) => "t.priority DESC, t.created_at ASC, t.id ASC",
-        (Title, false) => "t.title_key ASC, t.title ASC, t.created_at ASC, t.id ASC",
-        (Title, true) => "t.title_key DESC, t.title DESC, t.created_at ASC, t.id ASC",
-    }
 }
 
 fn categories_json(categories: &[String]) -> AppResult<String> {
