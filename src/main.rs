@@ -65,10 +65,13 @@ fn serve(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = server::init_tracing(config.log_format, &config.log_filter) {
-        eprintln!("todo-api: {e}");
-        return ExitCode::FAILURE;
-    }
+    let _logs = match server::init_tracing(config.log_format, &config.log_filter) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("todo-api: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
