@@ -123,6 +123,8 @@ impl PgStore {
         {
             return Err(AppError::NotFound);
         }
+        // Every column, unlike SQLite's `changed_columns`: PostgreSQL compares the values to
+        // decide which indexes an update touches, so an unchanged column costs nothing.
         sqlx::query(
             "UPDATE tasks SET list_id = $1, title = $2, description = $3, completed = $4, \
              priority = $5, categories = $6, due_date = $7, updated_at = $8, title_key = $9, \
