@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::cache::{Cached, Lookup};
 use super::lists::{find_list, VISIBLE};
-use super::task_query::{order_by, push_filters};
+use super::task_query::{changed_columns, order_by, push_filters};
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{
@@ -320,53 +320,7 @@ fn push_page(
         .push(") t)");
 }
 
-/// The UPDATE of the columns that differ between `current` and `next`. Setting an indexed column,
-/// even to its old value, rewrites its index entry (one more page in the commit) and checks the
-/// list's foreign key: a PATCH of `completed` touched two pages where one will do.
-fn changed_columns(current: &Task, next: &Task) -> AppResult<QueryBuilder<'static, Sqlite>> {
-    let mut sql = QueryBuilder::<Sqlite>::new("UPDATE tasks SET ");
-    let mut set = sql.separated(", ");
-    if next.list_id != current.list_id {
-        set.push("list_id = ")
-            .push_bind_unseparated(next.list_id.hyphenated().to_string());
-    }
-    if next.title != current.title {
-        set.push("title = ")
-            .push_bind_unseparated(next.title.clone());
-        set.push("title_key = ")
-            .push_bind_unseparated(fold(&next.title));
-    }
-    if next.description != current.description {
-        let key = fold(next.description.as_deref().unwrap_or(""));
-        set.push("description = ")
-            .push_bind_unseparated(next.description.clone());
-        set.push("description_key = ").push_bind_unseparated(key);
-    }
-    if next.completed != current.completed {
-        set.push("completed = ")
-            .push_bind_unseparated(next.completed);
-    }
-    if next.priority != current.priority {
-        set.push("priority = ")
-            .push_bind_unseparated(next.priority.rank());
-    }
-    if next.categories != current.categories {
-        set.push("categories = ")
-            .push_bind_unseparated(categories_json(&next.categories)?);
-    }
-    if next.due_date != current.due_date {
-        set.push("due_date = ")
-            .push_bind_unseparated(next.due_date.map(Timestamp::micros));
-    }
-    // Always set, so that the statement is valid even if only `updated_at` moved.
-    set.push("updated_at = ")
-        .push_bind_unseparated(next.updated_at.map(Timestamp::micros));
-    sql.push(" WHERE id = ")
-        .push_bind(current.id.hyphenated().to_string());
-    Ok(sql)
-}
-
-fn categories_json(categories: &[String]) -> AppResult<String> {
+pub(super) fn categories_json(categories: &[String]) -> AppResult<String> {
     serde_json::to_string(categories).map_err(AppError::internal)
 }
 
