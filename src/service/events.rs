@@ -290,8 +290,9 @@ impl Drop for Watch {
 
 impl Service {
     /// Starts watching a list's task events: 404 when the caller cannot see the list (the same
-    /// rule as reading it). Registered before the check, so no change committed after this
-    /// answers can be missed.
+    /// rule as reading it), 503 while the backend may be missing changes (PostgreSQL's listener
+    /// reconnecting). Registered before the checks, so no change committed after this answers
+    /// can be missed.
     pub async fn watch_list(&self, caller: &Caller, list_id: Uuid) -> AppResult<Watch> {
         let owner = self.scope(caller)?;
         let hub = &self.0.events;
@@ -308,6 +309,10 @@ impl Service {
             .list(owner, list_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        // Checked after registering: a connection lost from now on ends the watch (a gap).
+        if !self.store().changes_complete() {
+            return Err(AppError::Unavailable);
+        }
         Ok(watch)
     }
 }

@@ -4,6 +4,9 @@
 //! (`postgres/notify.rs`) publishes what arrives. Either way nothing uncommitted is published,
 //! and two changes are published in the order they were committed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -37,21 +40,39 @@ pub enum Change {
 
 /// The sending side of the feed; cheap to clone.
 #[derive(Clone)]
-pub struct ChangeFeed(broadcast::Sender<Change>);
+pub struct ChangeFeed {
+    tx: broadcast::Sender<Change>,
+    /// False while the backend may be missing changes (PostgreSQL's listener has lost its
+    /// connection and not yet listens again); always true on SQLite.
+    complete: Arc<AtomicBool>,
+}
 
 impl Default for ChangeFeed {
     fn default() -> Self {
-        Self(broadcast::channel(FEED_CAPACITY).0)
+        Self {
+            tx: broadcast::channel(FEED_CAPACITY).0,
+            complete: Arc::new(AtomicBool::new(true)),
+        }
     }
 }
 
 impl ChangeFeed {
     /// Publishes a change; nobody listening is fine (nobody watches anything).
     pub fn publish(&self, change: Change) {
-        let _ = self.0.send(change);
+        let _ = self.tx.send(change);
+    }
+
+    /// Whether every committed change reaches the feed now: a watch that starts while it is
+    /// false could miss changes with nothing to say so.
+    pub fn complete(&self) -> bool {
+        self.complete.load(Ordering::SeqCst)
+    }
+
+    pub fn set_complete(&self, complete: bool) {
+        self.complete.store(complete, Ordering::SeqCst);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
-        self.0.subscribe()
+        self.tx.subscribe()
     }
 }

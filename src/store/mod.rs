@@ -98,6 +98,14 @@ impl Store {
         }
     }
 
+    /// Whether every committed change reaches `changes()` now (see `ChangeFeed::complete`).
+    pub fn changes_complete(&self) -> bool {
+        match self {
+            Self::Sqlite(s) => s.feed.complete(),
+            Self::Postgres(s) => s.feed.complete(),
+        }
+    }
+
     pub async fn ping(&self) -> AppResult<()> {
         on_backend!(self, "ping", s => s.ping().await)
     }

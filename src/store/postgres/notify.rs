@@ -85,6 +85,7 @@ pub(super) fn spawn_listener(pool: PgPool, channel: String, feed: ChangeFeed) ->
             if connected_before {
                 tracing::info!("event listener reconnected");
             }
+            feed.set_complete(true);
             connected_before = true;
             pause = PAUSE_MIN;
             loop {
@@ -98,6 +99,9 @@ pub(super) fn spawn_listener(pool: PgPool, channel: String, feed: ChangeFeed) ->
                     Err(_) if pool.is_closed() => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "event listener lost its connection");
+                        // New watches are refused until it listens again: a change committed
+                        // meanwhile would never reach them.
+                        feed.set_complete(false);
                         feed.publish(Change::Gap);
                         break;
                     }
