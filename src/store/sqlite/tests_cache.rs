@@ -7,19 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
 use tempfile::TempDir;
 
+use super::tests_healing::{outsider, store};
 use super::*;
 use crate::records::{Task, Timestamp, TodoList, User};
-
-async fn store(dir: &TempDir) -> SqliteStore {
-    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-    SqliteStore::connect(&url, "NORMAL", ChangeFeed::default())
-        .await
-        .expect("the store opens")
-}
 
 async fn user(store: &SqliteStore) -> Option<Uuid> {
     let user = User {
@@ -161,14 +153,7 @@ async fn a_write_abandoned_mid_statement_leaves_nothing_stale() {
 
     // Another connection holds the write lock, so the UPDATE below waits inside SQLite's worker
     // thread, and commits only after its future is gone.
-    let mut outsider = SqliteConnectOptions::from_str(&format!(
-        "sqlite://{}",
-        dir.path().join("todo.db").display()
-    ))
-    .expect("url")
-    .connect()
-    .await
-    .expect("another connection");
+    let mut outsider = outsider(&dir).await;
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut outsider)
         .await

@@ -13,7 +13,7 @@ use super::slot::{breaks_connection, Slot};
 use super::*;
 use crate::records::{Page, Timestamp, TodoList};
 
-async fn store(dir: &TempDir) -> SqliteStore {
+pub(super) async fn store(dir: &TempDir) -> SqliteStore {
     SqliteStore::connect(&url(dir), "NORMAL", ChangeFeed::default())
         .await
         .expect("the store opens")
@@ -25,7 +25,7 @@ fn url(dir: &TempDir) -> String {
 
 /// A connection of another process, as far as SQLite can tell: it shares nothing with the
 /// store's, and does not wait for locks.
-async fn outsider(dir: &TempDir) -> SqliteConnection {
+pub(super) async fn outsider(dir: &TempDir) -> SqliteConnection {
     SqliteConnectOptions::from_str(&url(dir))
         .expect("url")
         .busy_timeout(Duration::ZERO)
