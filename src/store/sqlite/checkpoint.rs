@@ -143,9 +143,12 @@ mod tests {
             writer.await.expect("writer task");
         }
         let wal = std::fs::metadata(dir.path().join("todo.db-wal")).expect("the log exists");
+        // The file keeps its high-water mark: a few thousand pages when checkpoints restart
+        // the log (up to ~3,800 seen with both cores busy, when a checkpoint runs late), about
+        // 20,000 when they never do.
         let pages = wal.len() / 4096;
         assert!(
-            pages < 3_000,
+            pages < 8_000,
             "8,000 writes left a log of {pages} pages: it was not restarted"
         );
         store.close().await;
