@@ -55,6 +55,15 @@ pub async fn build(config: &Config) -> Result<(Router, Service), StartError> {
 pub fn router(config: &Config, svc: Service) -> Router {
     let http = HttpSettings::new(config);
     let gql = graphql::GraphQl::new(svc.clone(), http.clone(), config);
+    // Where the revocation check of a read can ride in its own statement, the REST routes
+    // settle it for whatever else they answer (`settle_callers`); the other faces check in full.
+    let mut rest = rest::router();
+    if svc.defers_token_checks() {
+        rest = rest.route_layer(middleware::from_fn_with_state(
+            svc.clone(),
+            crate::http::settle_callers,
+        ));
+    }
     let state = AppState {
         svc,
         http: Arc::new(http),
@@ -84,7 +93,7 @@ pub fn router(config: &Config, svc: Service) -> Router {
             around(timeout, metrics, req, next)
         }))
         .option_layer(cors(&config.cors_origins));
-    app.merge(rest::router())
+    app.merge(rest)
         .merge(graphql::router(gql))
         .merge(playground::routes())
         .fallback(|| async { AppError::NotFound })

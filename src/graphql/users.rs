@@ -87,12 +87,10 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
         let caller = caller(ctx)?;
         let svc = service(ctx)?;
-        let me = caller
-            .user_id()
-            .map(|_| svc.profile(caller))
-            .transpose()
-            .gql()?;
-        Ok(me.map(UserObject))
+        if caller.user_id().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(UserObject(svc.profile(caller).await.gql()?)))
     }
 }
 

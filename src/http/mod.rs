@@ -7,11 +7,14 @@
 pub mod error;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -82,6 +85,29 @@ pub async fn caller_from_headers(svc: &Service, headers: &HeaderMap) -> Result<C
     }
 }
 
+/// Set by `settle_callers` on the requests it wraps: their caller's revocation check may be left
+/// to the operation's own first statement (`Service::authenticate_deferred`), since the
+/// middleware settles it before answering whatever the handler did.
+#[derive(Clone, Default)]
+pub struct DeferredCaller(Arc<OnceLock<Caller>>);
+
+/// Middleware for routes whose callers are authenticated with the revocation check deferred:
+/// a request refused before its operation checked the token (a malformed path or query, say)
+/// or an operation that never checks it, still answers 401 and nothing else to a revoked
+/// token. A no-op for callers already settled, which is every caller on SQLite.
+pub async fn settle_callers(State(svc): State<Service>, mut req: Request, next: Next) -> Response {
+    let deferred = DeferredCaller::default();
+    req.extensions_mut().insert(deferred.clone());
+    let response = next.run(req).await;
+    match deferred.0.get() {
+        Some(caller) => match svc.confirm(caller).await {
+            Ok(()) => response,
+            Err(refused) => refused.into_response(),
+        },
+        None => response,
+    }
+}
+
 impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
@@ -90,7 +116,19 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        caller_from_headers(&Service::from_ref(state), &parts.headers).await
+        let svc = Service::from_ref(state);
+        let Some(deferred) = parts.extensions.get::<DeferredCaller>() else {
+            return caller_from_headers(&svc, &parts.headers).await;
+        };
+        let caller = match bearer_token(&parts.headers) {
+            None => Caller::Anonymous,
+            Some(token) => Caller::User(svc.authenticate_deferred(token).await?),
+        };
+        if deferred.0.set(caller.clone()).is_err() {
+            // A second caller in one request: the middleware settles only the first.
+            svc.confirm(&caller).await?;
+        }
+        Ok(caller)
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn logout(
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
 pub async fn profile(State(svc): State<Service>, caller: Caller) -> Result<Json<User>, AppError> {
-    Ok(Json(svc.profile(&caller)?))
+    Ok(Json(svc.profile(&caller).await?))
 }
 
 fn with_cookie(

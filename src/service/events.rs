@@ -294,7 +294,7 @@ impl Service {
     /// reconnecting). Registered before the checks, so no change committed after this answers
     /// can be missed.
     pub async fn watch_list(&self, caller: &Caller, list_id: Uuid) -> AppResult<Watch> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         let hub = &self.0.events;
         let watch = Watch {
             rx: Some(hub.watch(list_id)),

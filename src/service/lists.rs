@@ -25,7 +25,7 @@ impl Service {
     /// A page of the caller's own lists, or of the unowned ones for an anonymous caller; oldest
     /// first.
     pub async fn lists(&self, caller: &Caller, page: Page) -> AppResult<ListPage> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         let page = page.check()?;
         self.store().lists(owner, page).await
     }
@@ -39,14 +39,14 @@ impl Service {
         page: Page,
     ) -> AppResult<Vec<TodoList>> {
         let page = page.check()?;
-        if self.scope(caller)? != Some(owner) {
+        if self.scope(caller).await? != Some(owner) {
             return Ok(Vec::new());
         }
         Ok(self.lists(caller, page).await?.lists)
     }
 
     pub async fn create_list(&self, caller: &Caller, input: NewList) -> AppResult<TodoList> {
-        let owner_id = self.scope(caller)?;
+        let owner_id = self.scope(caller).await?;
         let mut problems = Problems::default();
         let title = problems.check("title", values::title(&input.title));
         let description = input
@@ -70,7 +70,7 @@ impl Service {
 
     /// One list, or 404 when it is absent or not visible to the caller.
     pub async fn list(&self, caller: &Caller, id: Uuid) -> AppResult<TodoList> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         self.store()
             .list(owner, id)
             .await?
@@ -85,7 +85,7 @@ impl Service {
         id: Uuid,
         patch: ListPatch,
     ) -> AppResult<TodoList> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         let mut problems = Problems::default();
         let p = &mut problems;
         let title = values::required(p, "title", patch.title.map(|t| values::title(&t)));
@@ -110,7 +110,7 @@ impl Service {
 
     /// Deletes a visible list; its tasks go with it.
     pub async fn delete_list(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         if self
             .write(move |svc| async move { svc.store().delete_list(owner, id).await })
             .await?
@@ -127,7 +127,7 @@ impl Service {
         caller: &Caller,
         ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, TodoList>> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         self.store().lists_by_ids(owner, ids).await
     }
 }

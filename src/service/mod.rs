@@ -22,8 +22,10 @@ use crate::auth::{TokenId, Tokens};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::passwords::Passwords;
+use crate::store::Checked;
 use crate::store::Store;
 use limits::AuthLimiter;
+pub use sessions::Confirmation;
 use sessions::Sessions;
 pub use users::User;
 
@@ -34,11 +36,13 @@ pub enum Caller {
     User(AuthUser),
 }
 
-/// A caller whose token verified, whose user exists and whose token is not revoked.
+/// A caller whose token verified and whose user exists. Whether the token is revoked may still be
+/// open (`confirmation`): every operation settles that before it answers (see `Service::scope`).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user: User,
     pub token: TokenId,
+    pub confirmation: Confirmation,
 }
 
 impl Caller {
@@ -67,8 +71,8 @@ struct Inner {
     tokens: Tokens,
     passwords: Passwords,
     limiter: Option<AuthLimiter>,
-    /// The exact in-memory view of sessions, where this process is the database's only user.
-    sessions: Option<Sessions>,
+    /// What authentication may know without asking the database (`sessions.rs`).
+    sessions: Sessions,
     allow_anonymous: bool,
     /// Where the database lives, for the health check's disk figures.
     data_path: std::path::PathBuf,
@@ -84,9 +88,9 @@ impl Service {
             .then(|| AuthLimiter::new(config.auth_rate_per_second, config.auth_rate_burst));
         let sessions = if store.exclusive() {
             let revoked = store.revocations(values::Timestamp::now()).await?;
-            Some(Sessions::with_revoked(revoked))
+            Sessions::exclusive(revoked)
         } else {
-            None
+            Sessions::shared()
         };
         let feed = store.changes();
         let hub = events::Hub::new(config.events_buffer);
@@ -123,19 +127,54 @@ impl Service {
             .map_err(AppError::internal)?
     }
 
+    /// Whether a request's revocation check can ride in its operation's first statement
+    /// (`authenticate_deferred`): where only the database knows every revocation.
+    pub fn defers_token_checks(&self) -> bool {
+        !self.0.store.exclusive()
+    }
+
     /// The token lifetime, for the cookie's `Max-Age`.
     pub fn token_lifetime_secs(&self) -> i64 {
         self.0.tokens.lifetime_secs()
     }
 
-    /// The owner filter for list and task operations: `None` for anonymous callers (who then
-    /// see unowned lists only), or 401 when anonymous access is switched off.
-    fn scope(&self, caller: &Caller) -> AppResult<Option<Uuid>> {
+    /// The owner filter for list and task operations, once the caller's token is known not to be
+    /// revoked: `None` for anonymous callers (who then see unowned lists only), or 401 when
+    /// anonymous access is switched off.
+    async fn scope(&self, caller: &Caller) -> AppResult<Option<Uuid>> {
+        self.confirm(caller).await?;
+        self.owner(caller)
+    }
+
+    /// The owner filter, and the token id still to be checked, for the reads that check it in
+    /// their own statement (then settled by `checked`).
+    fn read_scope(&self, caller: &Caller) -> AppResult<(Option<Uuid>, Option<Uuid>)> {
+        let owner = self.owner(caller)?;
+        let unconfirmed = match caller {
+            Caller::User(u) if !u.confirmation.is_done() => Some(u.token.jti),
+            _ => None,
+        };
+        Ok((owner, unconfirmed))
+    }
+
+    fn owner(&self, caller: &Caller) -> AppResult<Option<Uuid>> {
         match caller {
             Caller::Anonymous if !self.0.allow_anonymous => {
                 Err(AppError::Unauthorized("Authentication required"))
             }
             other => Ok(other.user_id()),
+        }
+    }
+
+    /// What a read from `read_scope` found: 401 when the token turned out revoked.
+    fn checked<T>(&self, caller: &Caller, found: Checked<T>) -> AppResult<T> {
+        match (found, caller) {
+            (Checked::Revoked, _) => Err(AppError::Unauthorized(users::REVOKED)),
+            (Checked::Valid(value), Caller::User(u)) => {
+                u.confirmation.settle();
+                Ok(value)
+            }
+            (Checked::Valid(value), Caller::Anonymous) => Ok(value),
         }
     }
 

@@ -40,12 +40,16 @@ impl Service {
         list_id: Uuid,
         query: &TaskQuery,
     ) -> AppResult<TaskPage> {
-        let owner = self.scope(caller)?;
-        query.check()?;
-        self.store()
-            .tasks(owner, list_id, query)
-            .await?
-            .ok_or(AppError::NotFound)
+        let (owner, unconfirmed) = self.read_scope(caller)?;
+        if let Err(problem) = query.check() {
+            self.confirm(caller).await?;
+            return Err(problem);
+        }
+        let found = self
+            .store()
+            .tasks(owner, list_id, query, unconfirmed)
+            .await?;
+        self.checked(caller, found)?.ok_or(AppError::NotFound)
     }
 
     pub async fn create_task(
@@ -54,7 +58,7 @@ impl Service {
         list_id: Uuid,
         input: NewTask,
     ) -> AppResult<Task> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         let mut problems = Problems::default();
         let title = problems.check("title", values::title(&input.title));
         let description = input
@@ -91,11 +95,9 @@ impl Service {
 
     /// One task of a visible list, or 404.
     pub async fn task(&self, caller: &Caller, id: Uuid) -> AppResult<Task> {
-        let owner = self.scope(caller)?;
-        self.store()
-            .task(owner, id)
-            .await?
-            .ok_or(AppError::NotFound)
+        let (owner, unconfirmed) = self.read_scope(caller)?;
+        let found = self.store().task(owner, id, unconfirmed).await?;
+        self.checked(caller, found)?.ok_or(AppError::NotFound)
     }
 
     /// Applies a PATCH. Moving (`listId`) needs a target list the caller can see; otherwise 404
@@ -106,7 +108,7 @@ impl Service {
         id: Uuid,
         patch: TaskPatch,
     ) -> AppResult<Task> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         let checked = check_patch(patch)?;
         let change = move |current: &Task| {
             let mut next = checked.apply(current.clone());
@@ -121,7 +123,7 @@ impl Service {
     }
 
     pub async fn delete_task(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         if self
             .write(move |svc| async move { svc.store().delete_task(owner, id).await })
             .await?
@@ -139,7 +141,7 @@ impl Service {
         list_ids: &[Uuid],
         query: &TaskQuery,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         query.check()?;
         self.store().tasks_by_list_ids(owner, list_ids, query).await
     }
@@ -150,7 +152,7 @@ impl Service {
         caller: &Caller,
         list_ids: &[Uuid],
     ) -> AppResult<HashMap<Uuid, i64>> {
-        let owner = self.scope(caller)?;
+        let owner = self.scope(caller).await?;
         self.store().task_counts(owner, list_ids).await
     }
 }

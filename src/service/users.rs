@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::values::Timestamp;
-use super::{AuthUser, Caller, Service};
+use super::{AuthUser, Caller, Confirmation, Service};
 use crate::auth::INVALID_TOKEN;
 use crate::error::{AppError, AppResult, Details, Problems};
 pub use crate::records::User;
@@ -31,7 +31,7 @@ pub struct Session {
     pub user: User,
 }
 
-const REVOKED: &str = "Token has been revoked";
+pub(super) const REVOKED: &str = "Token has been revoked";
 
 impl Service {
     pub async fn signup(&self, client: IpAddr, input: SignupInput) -> AppResult<Session> {
@@ -107,33 +107,48 @@ impl Service {
 
     /// Revokes the caller's token until it would have expired anyway.
     pub async fn logout(&self, caller: &Caller) -> AppResult<()> {
+        self.confirm(caller).await?;
         let me = caller.require_user()?;
         let expires_at = me.token.expires_at;
         // Remembered first, then stored: once logout answers, the token is refused; and a
         // logout dropped half-way (client gone) can store the revocation, but never leave this
         // process accepting a token the database says is revoked.
-        if let Some(sessions) = &self.0.sessions {
-            sessions.revoke(me.token.jti, expires_at);
-        }
+        self.0.sessions.revoke(me.token.jti, expires_at);
         self.store()
             .revoke(me.token.jti, me.user.id, expires_at)
             .await
     }
 
-    /// Resolves a bearer token to its user. Invalid, expired or revoked tokens and unknown users
-    /// are all 401, never anonymous. On an SQLite file this process owns, a known token costs no
-    /// SQL (see `sessions`); where other instances share the database, every request asks it,
-    /// in one statement, since a logout through another instance is only written there.
+    /// Resolves a bearer token to its user, checked in full. Invalid, expired or revoked tokens
+    /// and unknown users are all 401, never anonymous.
     pub async fn authenticate(&self, token: &str) -> AppResult<AuthUser> {
+        let user = self.authenticate_deferred(token).await?;
+        self.confirm_token(&user).await?;
+        Ok(user)
+    }
+
+    /// Like `authenticate`, except that where only the database knows revocations (several
+    /// instances share it) and the user is known, the revocation check is left to the
+    /// request's first statement (`read_scope`) or to `confirm`: one round trip instead of two
+    /// for a read. A caller from here must be confirmed before anything but 401 is answered.
+    /// On an SQLite file this process owns, a known token costs no SQL at all.
+    pub async fn authenticate_deferred(&self, token: &str) -> AppResult<AuthUser> {
         let id = self.0.tokens.verify(token)?;
         let sessions = &self.0.sessions;
-        if let Some(sessions) = sessions {
-            if sessions.is_revoked(id.jti) {
-                return Err(AppError::Unauthorized(REVOKED));
-            }
-            if let Some(user) = sessions.user(id.user_id) {
-                return Ok(AuthUser { user, token: id });
-            }
+        let known = sessions.is_revoked(id.jti);
+        if known == Some(true) {
+            return Err(AppError::Unauthorized(REVOKED));
+        }
+        let confirmation = match known {
+            Some(_) => Confirmation::done(),
+            None => Confirmation::pending(),
+        };
+        if let Some(user) = sessions.user(id.user_id) {
+            return Ok(AuthUser {
+                user,
+                token: id,
+                confirmation,
+            });
         }
         let (user, revoked) = self
             .store()
@@ -143,13 +158,36 @@ impl Service {
         if revoked {
             return Err(AppError::Unauthorized(REVOKED));
         }
-        if let Some(sessions) = sessions {
-            sessions.remember(&user);
-        }
-        Ok(AuthUser { user, token: id })
+        sessions.remember(&user);
+        Ok(AuthUser {
+            user,
+            token: id,
+            confirmation: Confirmation::done(),
+        })
     }
 
-    pub fn profile(&self, caller: &Caller) -> AppResult<User> {
+    /// Settles whether the caller's token is revoked, asking the database if still open: 401
+    /// when it is.
+    pub async fn confirm(&self, caller: &Caller) -> AppResult<()> {
+        match caller {
+            Caller::User(user) => self.confirm_token(user).await,
+            Caller::Anonymous => Ok(()),
+        }
+    }
+
+    async fn confirm_token(&self, user: &AuthUser) -> AppResult<()> {
+        if user.confirmation.is_done() {
+            return Ok(());
+        }
+        if self.store().is_revoked(user.token.jti).await? {
+            return Err(AppError::Unauthorized(REVOKED));
+        }
+        user.confirmation.settle();
+        Ok(())
+    }
+
+    pub async fn profile(&self, caller: &Caller) -> AppResult<User> {
+        self.confirm(caller).await?;
         Ok(caller.require_user()?.user.clone())
     }
 
@@ -160,9 +198,7 @@ impl Service {
 
     pub(super) async fn purge_expired_revocations(&self) -> AppResult<u64> {
         let now = Timestamp::now();
-        if let Some(sessions) = &self.0.sessions {
-            sessions.purge(now);
-        }
+        self.0.sessions.purge(now);
         self.store().purge_revocations(now).await
     }
 }

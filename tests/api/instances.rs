@@ -84,18 +84,51 @@ pub async fn signup(client: &Client, base: &str, name: &str) -> String {
 async fn a_token_revoked_through_one_instance_is_refused_by_the_other_every_time() {
     let (_db, a, b) = two_instances().await;
     let client = Client::new();
-    signup(&client, &a.base, "alice").await;
+    let first = signup(&client, &a.base, "alice").await;
+    let list = post(
+        &client,
+        &a.base,
+        "/lists",
+        Some(&first),
+        json!({"title": "L"}),
+    )
+    .await;
+    let list = list["id"].as_str().unwrap().to_owned();
+    let body = json!({"title": "T"});
+    let task = post(
+        &client,
+        &a.base,
+        &format!("/lists/{list}/tasks"),
+        Some(&first),
+        body,
+    )
+    .await;
+    let task = format!("/tasks/{}", task["id"].as_str().unwrap());
     let login = json!({"username": "alice", "password": "password-123"});
     for round in 0..100 {
         let token = post(&client, &a.base, "/auth/login", None, login.clone()).await["token"]
             .as_str()
             .unwrap()
             .to_owned();
-        let (status, _) = get(&client, &b.base, "/users/profile", Some(&token)).await;
-        assert_eq!(status, StatusCode::OK, "round {round}: valid on B first");
+        // Both kinds of check on B: a read that checks the token in its own statement, and
+        // one that asks first.
+        for path in [task.as_str(), "/users/profile"] {
+            let (status, _) = get(&client, &b.base, path, Some(&token)).await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "round {round}: {path} valid on B first"
+            );
+        }
         post(&client, &a.base, "/auth/logout", Some(&token), json!({})).await;
-        let (status, body) = get(&client, &b.base, "/users/profile", Some(&token)).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "round {round}: {body}");
+        for path in [task.as_str(), "/users/profile"] {
+            let (status, body) = get(&client, &b.base, path, Some(&token)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "round {round}: {path} {body}"
+            );
+        }
     }
 }
 

@@ -188,6 +188,56 @@ async fn a_logged_out_token_is_refused_on_both_faces_and_cannot_log_out_again() 
     assert_eq!(gql_code(&body), "UNAUTHORIZED");
 }
 
+/// Every answer to a logged-out token is 401, whatever else is wrong with the request and
+/// whether or not what it names exists: reads that check the token in their own statement,
+/// requests refused before they reach an operation, and writes that must change nothing.
+#[tokio::test]
+async fn a_logged_out_token_gets_401_and_nothing_else_on_every_route() {
+    let app = spawn_app().await;
+    let (token, _) = app.signup("alice").await;
+    let t = Some(token.as_str());
+    let list = app.list(t, "Groceries").await;
+    let task = app.task(t, &list, json!({"title": "Milk"})).await;
+    // Read once while valid, so that anything this process keeps about the user is warm.
+    expect(app.get(&format!("/tasks/{task}"), t).await, StatusCode::OK).await;
+    expect(app.post("/auth/logout", t, json!({})).await, StatusCode::OK).await;
+
+    let missing = uuid::Uuid::new_v4();
+    let reads = [
+        format!("/tasks/{task}"),
+        format!("/tasks/{missing}"),
+        "/tasks/not-a-uuid".to_owned(),
+        format!("/lists/{list}/tasks"),
+        format!("/lists/{list}/tasks?limit=0"),
+        format!("/lists/{list}/tasks?sort=nonsense"),
+        format!("/lists/{missing}/tasks"),
+        format!("/lists/{list}"),
+        "/lists".to_owned(),
+        "/users/profile".to_owned(),
+    ];
+    for path in &reads {
+        let res = app.get(path, t).await;
+        expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    }
+    let res = app.patch(&format!("/tasks/{task}"), t, json!({"title": "Gone"})).await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let res = app.patch(&format!("/tasks/{task}"), t, json!({"title": 7})).await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let res = app.post(&format!("/lists/{list}/tasks"), t, json!({"title": "Eggs"})).await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let res = app.delete(&format!("/tasks/{task}"), t).await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+
+    // Nothing changed: a fresh session still finds the task as it was, alone in its list.
+    let login = json!({"username": "alice", "password": "password-alice"});
+    let fresh = expect(app.post("/auth/login", None, login).await, StatusCode::OK).await;
+    let fresh = fresh["token"].as_str().map(str::to_owned);
+    let page = app.get(&format!("/lists/{list}/tasks"), fresh.as_deref()).await;
+    let page = expect(page, StatusCode::OK).await;
+    assert_eq!(page.as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page[0]["title"], "Milk");
+}
+
 #[tokio::test]
 async fn logging_out_one_session_leaves_the_users_other_sessions_working() {
     let app = spawn_app().await;

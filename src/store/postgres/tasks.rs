@@ -13,6 +13,7 @@ use super::task_query::{order_by, push_filters};
 use super::{opt_timestamp, timestamp, uuid, visible, PgStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery};
+use crate::store::Checked;
 
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
@@ -25,11 +26,13 @@ impl PgStore {
         owner: Option<Uuid>,
         list_id: Uuid,
         query: &TaskQuery,
-    ) -> AppResult<Option<TaskPage>> {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT v.visible, c.total, p.* FROM (SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ",
-        );
-        sql.push_bind(list_id)
+        unconfirmed: Option<Uuid>,
+    ) -> AppResult<Checked<Option<TaskPage>>> {
+        let mut sql =
+            QueryBuilder::<Postgres>::new("SELECT r.revoked, v.visible, c.total, p.* FROM ");
+        push_revoked(&mut sql, unconfirmed);
+        sql.push(" CROSS JOIN (SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ")
+            .push_bind(list_id)
             .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
             .push_bind(owner)
             .push(")) AS visible) v CROSS JOIN (SELECT count(*) AS total FROM tasks t WHERE t.list_id = ")
@@ -46,13 +49,16 @@ impl PgStore {
             .push_bind(query.limit)
             .push(" OFFSET ")
             .push_bind(query.offset)
-            .push(") p ON v.visible");
+            .push(") p ON v.visible AND NOT r.revoked");
         let rows = sql.build().fetch_all(&self.pool).await?;
         let Some(first) = rows.first() else {
-            return Ok(None);
+            return Ok(Checked::Valid(None));
         };
+        if first.try_get("revoked")? {
+            return Ok(Checked::Revoked);
+        }
         if !first.try_get::<bool, _>("visible")? {
-            return Ok(None);
+            return Ok(Checked::Valid(None));
         }
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -60,10 +66,10 @@ impl PgStore {
                 tasks.push(task_from_row(row)?);
             }
         }
-        Ok(Some(TaskPage {
+        Ok(Checked::Valid(Some(TaskPage {
             tasks,
             total: first.try_get("total")?,
-        }))
+        })))
     }
 
     /// Inserts a task if its list is visible (one statement, no window for a race), and
@@ -95,8 +101,30 @@ impl PgStore {
         Ok(done.is_some())
     }
 
-    pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
-        find_task(&self.pool, owner, id, "").await
+    /// A visible task, and whether `unconfirmed` is revoked, in one statement.
+    pub async fn task(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        unconfirmed: Option<Uuid>,
+    ) -> AppResult<Checked<Option<Task>>> {
+        let mut sql = QueryBuilder::<Postgres>::new("SELECT r.revoked, f.* FROM ");
+        push_revoked(&mut sql, unconfirmed);
+        sql.push(" LEFT JOIN LATERAL (SELECT ")
+            .push(COLUMNS)
+            .push(" FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ")
+            .push_bind(id)
+            .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(owner)
+            .push(")) f ON NOT r.revoked");
+        let row = sql.build().fetch_one(&self.pool).await?;
+        if row.try_get("revoked")? {
+            return Ok(Checked::Revoked);
+        }
+        match row.try_get::<Option<Uuid>, _>("id")? {
+            Some(_) => Ok(Checked::Valid(Some(task_from_row(&row)?))),
+            None => Ok(Checked::Valid(None)),
+        }
     }
 
     /// Changes a visible task: `change` gets the current task and returns the next one; nothing
@@ -245,6 +273,14 @@ impl PgStore {
             .map(|r| Ok((uuid(r, "list_id")?, r.try_get("n")?)))
             .collect()
     }
+}
+
+/// `(SELECT ... AS revoked) r`: whether the unconfirmed token (if any) is revoked, as the
+/// first relation of a read that checks it (`Checked`).
+fn push_revoked(sql: &mut QueryBuilder<'_, Postgres>, unconfirmed: Option<Uuid>) {
+    sql.push("(SELECT EXISTS (SELECT 1 FROM token_blacklist WHERE jti = ")
+        .push_bind(unconfirmed)
+        .push(") AS revoked) r");
 }
 
 async fn find_task<'e>(

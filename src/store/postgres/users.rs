@@ -83,6 +83,16 @@ impl PgStore {
             .transpose()
     }
 
+    /// Whether `jti` is revoked.
+    pub async fn is_revoked(&self, jti: Uuid) -> AppResult<bool> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM token_blacklist WHERE jti = $1)")
+                .bind(jti)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn revoke(&self, jti: Uuid, user_id: Uuid, expires_at: Timestamp) -> AppResult<()> {
         sqlx::query(
             "WITH ins AS (INSERT INTO token_blacklist (jti, user_id, expires_at) VALUES ($1, $2, $3) \

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::records::{
     fold, visible, Priority, Task, TaskEventKind, TaskPage, TaskQuery, Timestamp,
 };
-use crate::store::Change;
+use crate::store::{Change, Checked};
 
 json_row! {
     /// A task row as one JSON array, for reads that return many rows as one value.
@@ -45,7 +45,11 @@ impl SqliteStore {
         owner: Option<Uuid>,
         list_id: Uuid,
         query: &TaskQuery,
-    ) -> AppResult<Option<TaskPage>> {
+        unconfirmed: Option<Uuid>,
+    ) -> AppResult<Checked<Option<TaskPage>>> {
+        if self.check_token(unconfirmed).await? {
+            return Ok(Checked::Revoked);
+        }
         let list = list_id.hyphenated().to_string();
         let mut sql =
             QueryBuilder::<Sqlite>::new("SELECT EXISTS (SELECT 1 FROM lists l WHERE l.id = ");
@@ -66,12 +70,12 @@ impl SqliteStore {
         sql.push(" AS page");
         let row = sql.build().fetch_one(&mut self.reader().await?).await?;
         if !row.try_get::<bool, _>("visible")? {
-            return Ok(None);
+            return Ok(Checked::Valid(None));
         }
-        Ok(Some(TaskPage {
+        Ok(Checked::Valid(Some(TaskPage {
             total: row.try_get("total")?,
             tasks: tasks_from_json(row.try_get("page")?)?,
-        }))
+        })))
     }
 
     /// Inserts a task if its list is visible (one statement, no window for a race).
@@ -113,16 +117,24 @@ impl SqliteStore {
         });
     }
 
-    pub async fn task(&self, owner: Option<Uuid>, id: Uuid) -> AppResult<Option<Task>> {
+    pub async fn task(
+        &self,
+        owner: Option<Uuid>,
+        id: Uuid,
+        unconfirmed: Option<Uuid>,
+    ) -> AppResult<Checked<Option<Task>>> {
+        if self.check_token(unconfirmed).await? {
+            return Ok(Checked::Revoked);
+        }
         let ticket = match self.cache.lookup(id, owner) {
-            Lookup::Hit(task) => return Ok(task),
+            Lookup::Hit(task) => return Ok(Checked::Valid(task)),
             Lookup::Miss(ticket) => ticket,
         };
         let found = find_task(&mut self.reader().await?, owner, id).await?;
-        Ok(found.map(|cached| {
+        Ok(Checked::Valid(found.map(|cached| {
             self.cache.fill(ticket, cached.clone());
             cached.task
-        }))
+        })))
     }
 
     /// Changes a visible task: `change` gets the current task and returns the next one; nothing

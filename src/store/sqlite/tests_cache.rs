@@ -11,7 +11,8 @@ use tempfile::TempDir;
 
 use super::tests_healing::{outsider, store};
 use super::*;
-use crate::records::{Task, Timestamp, TodoList, User};
+use crate::records::{Task, TaskQuery, Timestamp, TodoList, User};
+use crate::store::Checked;
 
 async fn user(store: &SqliteStore) -> Option<Uuid> {
     let user = User {
@@ -56,15 +57,45 @@ async fn task(store: &SqliteStore, list_id: Uuid) -> Uuid {
 }
 
 async fn title(store: &SqliteStore, owner: Option<Uuid>, id: Uuid) -> Option<String> {
-    store
-        .task(owner, id)
-        .await
-        .expect("a read")
-        .map(|t| t.title)
+    match store.task(owner, id, None).await.expect("a read") {
+        Checked::Valid(found) => found.map(|t| t.title),
+        Checked::Revoked => panic!("no token was given to check"),
+    }
 }
 
 fn retitle(title: String) -> impl FnOnce(&Task) -> Task + Send {
     move |t: &Task| Task { title, ..t.clone() }
+}
+
+/// The service never hands SQLite a token to check (it knows every revocation here), but a read
+/// given one answers exactly, cached task or not.
+#[tokio::test]
+async fn a_read_given_a_revoked_token_reads_nothing() {
+    let dir = TempDir::new().expect("a folder");
+    let store = store(&dir).await;
+    let alice = user(&store).await.expect("a user id");
+    let id = task(&store, list(&store, None).await).await;
+    let list_id = list(&store, None).await;
+    let (valid, revoked) = (Uuid::new_v4(), Uuid::new_v4());
+    let expires = Timestamp::from_micros(Timestamp::now().micros() + 60_000_000);
+    store
+        .revoke(revoked, alice, expires)
+        .await
+        .expect("a revocation");
+    assert_eq!(
+        title(&store, None, id).await.as_deref(),
+        Some("0"),
+        "now cached"
+    );
+    let read = store.task(None, id, Some(valid)).await.expect("a read");
+    assert!(matches!(read, Checked::Valid(Some(_))), "{read:?}");
+    let read = store.task(None, id, Some(revoked)).await.expect("a read");
+    assert!(matches!(read, Checked::Revoked), "{read:?}");
+    let query = TaskQuery::default();
+    let page = store.tasks(None, list_id, &query, Some(valid)).await;
+    assert!(matches!(page, Ok(Checked::Valid(Some(_)))), "{page:?}");
+    let page = store.tasks(None, list_id, &query, Some(revoked)).await;
+    assert!(matches!(page, Ok(Checked::Revoked)), "{page:?}");
 }
 
 #[tokio::test]
