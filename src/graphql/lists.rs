@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use super::error::GqlResult;
 use super::limits::page_cost;
 use super::scalars::{id, uuid_arg, DateTime, SortDirection, TaskSort};
-use super::task_page::TaskPage;
+use super::task_page::{needed_fields, TaskPage};
 use super::tasks::TaskFilter;
 use super::users::UserObject;
 use super::{caller, loaders, mutating, patch, prefetch, service};
@@ -56,9 +56,10 @@ impl ListObject {
         offset: Option<i32>,
     ) -> async_graphql::Result<TaskPage> {
         let query = task_query(filter, sort, direction, limit, offset).gql()?;
+        let fields = needed_fields(ctx.field());
         let tasks = loaders(ctx)?
             .tasks
-            .load_one((self.0.id, query))
+            .load_one((self.0.id, query, fields))
             .await
             .gql()?;
         Ok(TaskPage(tasks.unwrap_or_default()))

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::service::lists::TodoList;
-use crate::service::tasks::{Task, TaskQuery};
+use crate::service::tasks::{Task, TaskFields, TaskQuery};
 use crate::service::{Caller, Service, User};
 
 /// The loaders of one request, each with a cache for that request only: a page of lists feeds
@@ -44,7 +44,7 @@ impl Loaders {
         self.lists.clear::<Uuid>();
         self.users.clear::<Uuid>();
         self.counts.clear::<Uuid>();
-        self.tasks.clear::<(Uuid, TaskQuery)>();
+        self.tasks.clear::<PageKey>();
     }
 }
 
@@ -110,26 +110,30 @@ impl Loader<Uuid> for CountLoader {
 /// arguments in the document, never per list.
 pub struct TasksLoader(Scope);
 
-impl Loader<(Uuid, TaskQuery)> for TasksLoader {
+/// A page of a list's tasks: the list, the query, and the fields the selection needs (so that a
+/// brief page never answers a selection that needs more).
+pub type PageKey = (Uuid, TaskQuery, TaskFields);
+
+impl Loader<PageKey> for TasksLoader {
     type Value = Vec<Task>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[(Uuid, TaskQuery)]) -> LoadResult<(Uuid, TaskQuery), Vec<Task>> {
-        let mut by_query: HashMap<&TaskQuery, Vec<Uuid>> = HashMap::new();
-        for (list, query) in keys {
-            by_query.entry(query).or_default().push(*list);
+    async fn load(&self, keys: &[PageKey]) -> LoadResult<PageKey, Vec<Task>> {
+        let mut by_query: HashMap<(&TaskQuery, TaskFields), Vec<Uuid>> = HashMap::new();
+        for (list, query, fields) in keys {
+            by_query.entry((query, *fields)).or_default().push(*list);
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for (query, lists) in by_query {
+        for ((query, fields), lists) in by_query {
             let mut found = self
                 .0
                 .svc
-                .tasks_by_list_ids(&self.0.caller, &lists, query)
+                .tasks_by_list_ids(&self.0.caller, &lists, query, fields)
                 .await
                 .map_err(Arc::new)?;
             for list in lists {
                 out.insert(
-                    (list, query.clone()),
+                    (list, query.clone(), fields),
                     found.remove(&list).unwrap_or_default(),
                 );
             }

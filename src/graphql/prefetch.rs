@@ -17,10 +17,11 @@ use uuid::Uuid;
 use super::error::GqlResult;
 use super::lists::task_query;
 use super::scalars::{SortDirection, TaskSort};
+use super::task_page::needed_fields;
 use super::tasks::TaskFilter;
 use super::{caller, loaders, service};
 use crate::service::lists::TodoList;
-use crate::service::tasks::TaskQuery;
+use crate::service::tasks::{TaskFields, TaskQuery};
 
 /// Loads and feeds, for `lists` (the value of the current field), the children its selection
 /// asks for.
@@ -49,11 +50,15 @@ pub async fn lists_children(ctx: &Context<'_>, lists: &[TodoList]) -> async_grap
         let all = ids.iter().map(|id| (*id, counts.remove(id).unwrap_or(0)));
         loaders.counts.feed_many(all).await;
     }
-    for query in wanted.task_pages {
-        let mut found = svc.tasks_by_list_ids(caller, &ids, &query).await.gql()?;
-        let all = ids
-            .iter()
-            .map(|id| ((*id, query.clone()), found.remove(id).unwrap_or_default()));
+    for (query, fields) in wanted.task_pages {
+        let mut found = svc
+            .tasks_by_list_ids(caller, &ids, &query, fields)
+            .await
+            .gql()?;
+        let all = ids.iter().map(|id| {
+            let key = (*id, query.clone(), fields);
+            (key, found.remove(id).unwrap_or_default())
+        });
         loaders.tasks.feed_many(all).await;
     }
     Ok(())
@@ -64,8 +69,8 @@ pub async fn lists_children(ctx: &Context<'_>, lists: &[TodoList]) -> async_grap
 struct Wanted {
     owners: bool,
     counts: bool,
-    /// Each distinct page of tasks (aliases may ask for several).
-    task_pages: Vec<TaskQuery>,
+    /// Each distinct page of tasks (aliases may ask for several), with the fields it needs.
+    task_pages: Vec<(TaskQuery, TaskFields)>,
 }
 
 impl Wanted {
@@ -83,8 +88,9 @@ impl Wanted {
                         .any(|list| list.selection_set().any(|f| f.name() == "owner"));
                     // Arguments the field itself will refuse are left to it, with its error.
                     if let Some(query) = task_page(child) {
-                        if !wanted.task_pages.contains(&query) {
-                            wanted.task_pages.push(query);
+                        let page = (query, needed_fields(child));
+                        if !wanted.task_pages.contains(&page) {
+                            wanted.task_pages.push(page);
                         }
                     }
                 }

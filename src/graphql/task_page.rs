@@ -16,12 +16,13 @@ use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_list;
 use async_graphql::{
-    ContextSelectionSet, InputType, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    ContextSelectionSet, InputType, Name, OutputType, Positioned, ScalarType, SelectionField,
+    ServerResult, Value,
 };
 
 use super::scalars::{id, DateTime, Priority};
 use super::tasks::TaskObject;
-use crate::service::tasks::Task;
+use crate::service::tasks::{Task, TaskFields};
 use crate::service::values::Timestamp;
 
 /// A page of tasks; in the schema exactly `[Task!]!`.
@@ -56,6 +57,28 @@ impl OutputType for TaskPage {
                 resolve_list(ctx, field, items, Some(self.0.len())).await
             }
         }
+    }
+}
+
+/// What a `tasks` field's selection needs of each task: a brief read when it asks only for
+/// fields that one fills (fragments count with their fields), every field otherwise.
+pub fn needed_fields(page: SelectionField<'_>) -> TaskFields {
+    let brief = page.selection_set().all(|field| {
+        matches!(
+            field.name(),
+            "id" | "listId"
+                | "title"
+                | "completed"
+                | "priority"
+                | "createdAt"
+                | "list"
+                | "__typename"
+        )
+    });
+    if brief {
+        TaskFields::Brief
+    } else {
+        TaskFields::All
     }
 }
 

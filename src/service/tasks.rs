@@ -9,7 +9,7 @@ use super::values::{self, Patch, Priority};
 use super::{Caller, Service};
 use crate::error::{AppError, AppResult, Problems};
 use crate::records::Timestamp;
-pub use crate::records::{Task, TaskPage, TaskQuery, TaskSort, LIMIT_DEFAULT};
+pub use crate::records::{Task, TaskFields, TaskPage, TaskQuery, TaskSort, LIMIT_DEFAULT};
 
 #[derive(Default)]
 pub struct NewTask {
@@ -140,10 +140,13 @@ impl Service {
         caller: &Caller,
         list_ids: &[Uuid],
         query: &TaskQuery,
+        fields: TaskFields,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
         let owner = self.scope(caller).await?;
         query.check()?;
-        self.store().tasks_by_list_ids(owner, list_ids, query).await
+        self.store()
+            .tasks_by_list_ids(owner, list_ids, query, fields)
+            .await
     }
 
     /// Task counts of several visible lists, in one statement (GraphQL's `TodoList.taskCount`).

@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::error::AppResult;
-use crate::records::{ListPage, Page, Task, TaskPage, TaskQuery, Timestamp, TodoList, User};
+use crate::records::{
+    ListPage, Page, Task, TaskFields, TaskPage, TaskQuery, Timestamp, TodoList, User,
+};
 pub use changes::{Change, ChangeFeed};
 use postgres::PgStore;
 use sqlite::SqliteStore;
@@ -246,8 +248,9 @@ impl Store {
         owner: Option<Uuid>,
         list_ids: &[Uuid],
         query: &TaskQuery,
+        fields: TaskFields,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
-        on_backend!(self, "tasks_by_list_ids", s => s.tasks_by_list_ids(owner, list_ids, query).await)
+        on_backend!(self, "tasks_by_list_ids", s => s.tasks_by_list_ids(owner, list_ids, query, fields).await)
     }
 
     /// Tasks by id whatever their list's owner: only for live events, whose subscribers were

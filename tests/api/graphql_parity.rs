@@ -127,3 +127,55 @@ async fn a_list_created_through_graphql_is_private_on_rest_too() {
     )
     .await;
 }
+
+/// A page of tasks is read with fewer columns when its selection asks for fewer. Whatever else
+/// the document asks of the same page (aliases, fragments, through a page of lists or through a
+/// single task's list), each selection gets every field it names, as REST gives it.
+#[tokio::test]
+async fn every_selection_of_a_page_gets_the_fields_it_names() {
+    let app = spawn_app().await;
+    let (alice, list, task) = alices_private_task(&app).await;
+    let t = Some(alice.as_str());
+    let patch = json!({"description": "d", "dueDate": "2030-01-02T03:04:05Z"});
+    let res = app.patch(&format!("/tasks/{task}"), t, patch).await;
+    expect(res, StatusCode::OK).await;
+    let page = expect(app.get(&format!("/lists/{list}/tasks"), t).await, StatusCode::OK).await;
+    let mut rest = page[0].clone();
+    rest["priority"] = json!("LOW");
+    assert!(rest["updatedAt"].is_string() && rest["dueDate"].is_string(), "{rest}");
+
+    // Small pages: the document's cost counts each page at its limit.
+    let pages = format!(
+        "brief: tasks(limit: 5) {{ id title list {{ id }} }} full: tasks(limit: 5) {{ {TASK_FIELDS} }}"
+    );
+    let fragments = "spread: tasks(limit: 5) { id ...rest } \
+                     inline: tasks(limit: 5) { id ... on Task { description categories dueDate updatedAt } }";
+    let documents = [
+        format!("{{ lists {{ {pages} {fragments} }} }}"),
+        format!("{{ task(id: \"{task}\") {{ list {{ {pages} {fragments} }} }} }}"),
+    ];
+    for document in documents {
+        let document =
+            format!("{document} fragment rest on Task {{ description categories dueDate updatedAt }}");
+        let (status, body) = app.graphql(t, &document, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        let data = &body["data"];
+        let list_value = match data.get("lists") {
+            Some(lists) => lists[0].clone(),
+            None => data["task"]["list"].clone(),
+        };
+        assert_eq!(list_value["full"][0], rest, "{document}");
+        assert_eq!(
+            list_value["brief"][0],
+            json!({"id": task, "title": "t", "list": {"id": list}}),
+            "{document}"
+        );
+        for alias in ["spread", "inline"] {
+            let got = &list_value[alias][0];
+            for field in ["id", "description", "categories", "dueDate", "updatedAt"] {
+                assert_eq!(got[field], rest[field], "{alias}.{field} in {document}");
+            }
+        }
+    }
+}

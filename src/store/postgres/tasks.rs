@@ -12,11 +12,16 @@ use super::notify::task_payload;
 use super::task_query::{order_by, push_filters};
 use super::{opt_timestamp, timestamp, uuid, visible, PgStore};
 use crate::error::{AppError, AppResult};
-use crate::records::{fold, Priority, Task, TaskEventKind, TaskPage, TaskQuery};
+use crate::records::{fold, Priority, Task, TaskEventKind, TaskFields, TaskPage, TaskQuery};
 use crate::store::Checked;
 
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, \
                        t.categories, t.due_date, t.created_at, t.updated_at";
+/// `COLUMNS` of a `TaskFields::Brief` read: the rest left empty.
+const BRIEF_COLUMNS: &str = "t.id, t.list_id, t.title, NULL::text AS description, t.completed, \
+                             t.priority, '{}'::text[] AS categories, \
+                             NULL::timestamptz AS due_date, t.created_at, \
+                             NULL::timestamptz AS updated_at";
 
 impl PgStore {
     /// The page of `query` in a list and the number of matches, or `None` when the list is not
@@ -224,13 +229,18 @@ impl PgStore {
         owner: Option<Uuid>,
         list_ids: &[Uuid],
         query: &TaskQuery,
+        fields: TaskFields,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
         // One page per visible list, cut inside as for a single list (the SQLite side has the
         // same shape): the index on (list_id, created_at, id) serves the default order. The
         // outer sort keeps each page's order, which a join does not promise to keep.
         let order = order_by(query);
+        let columns = match fields {
+            TaskFields::All => COLUMNS,
+            TaskFields::Brief => BRIEF_COLUMNS,
+        };
         let mut sql = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {COLUMNS} FROM lists l CROSS JOIN LATERAL \
+            "SELECT {columns} FROM lists l CROSS JOIN LATERAL \
              (SELECT t.* FROM tasks t WHERE t.list_id = l.id"
         ));
         push_filters(&mut sql, query);

@@ -60,6 +60,7 @@ mod cache;
 mod checkpoint;
 mod lists;
 mod slot;
+mod task_pages;
 mod task_query;
 mod tasks;
 #[cfg(test)]

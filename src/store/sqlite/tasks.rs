@@ -9,11 +9,12 @@ use uuid::Uuid;
 
 use super::cache::{Cached, Lookup};
 use super::lists::{find_list, VISIBLE};
-use super::task_query::{changed_columns, order_by, push_filters};
+use super::task_pages::{page_from_json, push_page};
+use super::task_query::{changed_columns, push_filters};
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{
-    fold, visible, Priority, Task, TaskEventKind, TaskPage, TaskQuery, Timestamp,
+    fold, visible, Priority, Task, TaskEventKind, TaskFields, TaskPage, TaskQuery, Timestamp,
 };
 use crate::store::{Change, Checked};
 
@@ -66,6 +67,7 @@ impl SqliteStore {
                 sql.push_bind(list);
             },
             query,
+            TaskFields::All,
         );
         sql.push(" AS page");
         let row = sql.build().fetch_one(&mut self.reader().await?).await?;
@@ -74,7 +76,7 @@ impl SqliteStore {
         }
         Ok(Checked::Valid(Some(TaskPage {
             total: row.try_get("total")?,
-            tasks: tasks_from_json(row.try_get("page")?)?,
+            tasks: page_from_json(row.try_get("page")?, list_id, TaskFields::All)?,
         })))
     }
 
@@ -237,6 +239,7 @@ impl SqliteStore {
         owner: Option<Uuid>,
         list_ids: &[Uuid],
         query: &TaskQuery,
+        fields: TaskFields,
     ) -> AppResult<HashMap<Uuid, Vec<Task>>> {
         let mut sql = QueryBuilder::<Sqlite>::new("SELECT j.value AS list_id, ");
         push_page(
@@ -245,6 +248,7 @@ impl SqliteStore {
                 sql.push("j.value");
             },
             query,
+            fields,
         );
         sql.push(" AS page FROM json_each(")
             .push_bind(json_ids(list_ids))
@@ -254,9 +258,10 @@ impl SqliteStore {
         let rows = sql.build().fetch_all(&mut self.reader().await?).await?;
         let mut by_list = HashMap::with_capacity(rows.len());
         for row in &rows {
+            let list_id = uuid_column(row, "list_id")?;
             by_list.insert(
-                uuid_column(row, "list_id")?,
-                tasks_from_json(row.try_get("page")?)?,
+                list_id,
+                page_from_json(row.try_get("page")?, list_id, fields)?,
             );
         }
         Ok(by_list)
@@ -306,30 +311,6 @@ async fn find_task<'e>(
         task: task_from_row(&row)?,
         list_owner,
     }))
-}
-
-/// Appends a subquery whose value is the JSON array of one list's page of tasks, in order; `list`
-/// pushes the list's id. The page is cut inside, where the index on `(list_id, created_at, id)`
-/// serves the default order and the scan stops at the page's end; selecting rowids for an outer
-/// `IN` instead built a temporary index of them (B-tree inserts in the `perf` profile of a
-/// GraphQL page of lists, `scripts/bench.sh` f). The aggregate sorts again because SQLite does
-/// not promise to feed it rows in the subquery's order.
-fn push_page(
-    sql: &mut QueryBuilder<'_, Sqlite>,
-    list: impl FnOnce(&mut QueryBuilder<'_, Sqlite>),
-    query: &TaskQuery,
-) {
-    let order = order_by(query);
-    sql.push(format_args!(
-        "(SELECT json_group_array({JSON_ROW} ORDER BY {order}) FROM (SELECT t.* FROM tasks t WHERE t.list_id = "
-    ));
-    list(sql);
-    push_filters(sql, query);
-    sql.push(format_args!(" ORDER BY {order} LIMIT "))
-        .push_bind(query.limit)
-        .push(" OFFSET ")
-        .push_bind(query.offset)
-        .push(") t)");
 }
 
 pub(super) fn categories_json(categories: &[String]) -> AppResult<String> {
