@@ -23,6 +23,10 @@
 #                      graphs), top frames in bench/results/profile-<scenario>.txt
 #   BENCH_KEEP_TMP     keep the temporary folder (database, server logs, raw wrk output)
 #   SQLITE_SYNCHRONOUS passed through to the server (default there: NORMAL)
+#   BENCH_PIN_POSTGRES with BENCH_DATABASE_URL on this machine (127.0.0.1 or localhost): 1 (the
+#                      default) moves the PostgreSQL server's processes to wrk's core for the run
+#                      and gives them every core back afterwards, so that the service's core is
+#                      its own; 0 leaves them where the system puts them
 #
 # On a machine with 2+ cores the server runs on core 0 and wrk on core 1 (taskset).
 # wrk comes from Debian's packages (apt-get) when it is missing. Needs python3 (standard library).
@@ -74,8 +78,30 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/todo-bench.XXXXXX")
 PIDS="$TMP/pids"
 : >"$PIDS"
+# The local PostgreSQL server's processes (new backends inherit the postmaster's affinity).
+pin_postgres() {
+    local cpus=$1 pid
+    for pid in $(pgrep -x postgres || true); do
+        taskset -pc "$cpus" "$pid" >/dev/null 2>&1 || true
+    done
+}
+PINNED_POSTGRES=""
+case "${BENCH_DATABASE_URL:-}" in
+    postgres*://*@127.0.0.1[:/]* | postgres*://*@localhost[:/]* | postgres*://127.0.0.1[:/]* | postgres*://localhost[:/]*)
+        if [ "${BENCH_PIN_POSTGRES:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] \
+            && command -v taskset >/dev/null 2>&1 && pgrep -x postgres >/dev/null 2>&1; then
+            log "PostgreSQL's processes pinned to core 1 (wrk's) for the run"
+            pin_postgres 1
+            PINNED_POSTGRES=1
+        fi
+        ;;
+esac
+
 cleanup() {
     local status=$?
+    if [ -n "$PINNED_POSTGRES" ]; then
+        pin_postgres "0-$(($(nproc) - 1))"
+    fi
     # Every process bench/run.py started is listed by pid; end those still running.
     if [ -s "$PIDS" ]; then
         while read -r pid; do
