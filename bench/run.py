@@ -824,7 +824,10 @@ def main() -> int:
     sync = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
     durability = f"SQLite WAL, synchronous={sync}"
     if os.environ.get("BENCH_DATABASE_URL"):
-        durability = "PostgreSQL (local server, default settings, unpinned)"
+        # scripts/bench.sh says where it put a local server's processes.
+        where = os.environ.get("BENCH_POSTGRES_CORES") or "unpinned"
+        where = "unpinned" if where == "unpinned" else f"on core {where}, beside wrk"
+        durability = f"PostgreSQL (local server, default settings, {where})"
     report = {
         "machine": machine_info(args),
         "settings": {

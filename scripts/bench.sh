@@ -63,7 +63,8 @@ fi
 
 # The commit being measured ("-dirty" when tracked files differ from it), taken before building.
 GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+# (Earlier results in bench/results do not count: a run writes them.)
+if [ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null)" ]; then
     GIT_COMMIT="$GIT_COMMIT-dirty"
 fi
 
@@ -93,6 +94,7 @@ case "${BENCH_DATABASE_URL:-}" in
             log "PostgreSQL's processes pinned to core 1 (wrk's) for the run"
             pin_postgres 1
             PINNED_POSTGRES=1
+            export BENCH_POSTGRES_CORES=1
         fi
         ;;
 esac
