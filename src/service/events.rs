@@ -292,9 +292,10 @@ impl Service {
     /// Starts watching a list's task events: 404 when the caller cannot see the list (the same
     /// rule as reading it), 503 while the backend may be missing changes (PostgreSQL's listener
     /// reconnecting). Registered before the checks, so no change committed after this answers
-    /// can be missed.
+    /// can be missed, the caller's token's revocation included: a logout that committed before
+    /// the check is refused here, one after it ends the stream.
     pub async fn watch_list(&self, caller: &Caller, list_id: Uuid) -> AppResult<Watch> {
-        let owner = self.scope(caller).await?;
+        let owner = self.owner(caller)?;
         let hub = &self.0.events;
         let watch = Watch {
             rx: Some(hub.watch(list_id)),
@@ -305,6 +306,7 @@ impl Service {
                 Caller::Anonymous => None,
             },
         };
+        self.recheck(caller).await?;
         self.store()
             .list(owner, list_id)
             .await?

@@ -38,8 +38,9 @@ impl Service {
         owner: Uuid,
         page: Page,
     ) -> AppResult<Vec<TodoList>> {
+        let mine = self.scope(caller).await? == Some(owner);
         let page = page.check()?;
-        if self.scope(caller).await? != Some(owner) {
+        if !mine {
             return Ok(Vec::new());
         }
         Ok(self.lists(caller, page).await?.lists)

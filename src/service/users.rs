@@ -186,6 +186,23 @@ impl Service {
         Ok(())
     }
 
+    /// Checks the caller's token again, however it was checked before: for a watch, whose
+    /// stream must end on a revocation it would otherwise only hear of once registered.
+    pub(super) async fn recheck(&self, caller: &Caller) -> AppResult<()> {
+        let Caller::User(user) = caller else {
+            return Ok(());
+        };
+        let revoked = match self.0.sessions.is_revoked(user.token.jti) {
+            Some(known) => known,
+            None => self.store().is_revoked(user.token.jti).await?,
+        };
+        if revoked {
+            return Err(AppError::Unauthorized(REVOKED));
+        }
+        user.confirmation.settle();
+        Ok(())
+    }
+
     pub async fn profile(&self, caller: &Caller) -> AppResult<User> {
         self.confirm(caller).await?;
         Ok(caller.require_user()?.user.clone())
