@@ -109,8 +109,9 @@ mod tests {
     use crate::store::ChangeFeed;
 
     /// Under a steady stream of concurrent writes the log is copied back and restarted, so it
-    /// stays near the size of the writes between two checkpoints; left to the writer's backstop
-    /// it would grow past 30 MB here.
+    /// stays near the size of the writes between two checkpoints (plus however late the
+    /// checkpoints run on a busy machine); left to the writer's backstop it grows to the
+    /// backstop's 20,000 pages here.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_stays_small_under_steady_writes() {
         let dir = tempfile::tempdir().expect("temporary folder");
@@ -144,11 +145,12 @@ mod tests {
         }
         let wal = std::fs::metadata(dir.path().join("todo.db-wal")).expect("the log exists");
         // The file keeps its high-water mark: a few thousand pages when checkpoints restart
-        // the log (up to ~3,800 seen with both cores busy, when a checkpoint runs late), about
-        // 20,000 when they never do.
+        // the log (up to ~3,800 seen with both cores busy, 9,700 once beside a full test run,
+        // when the checkpoints ran late), and the backstop's 20,000 when they never do (about
+        // 2.5 pages per write; seen with the checkpoint task switched off).
         let pages = wal.len() / 4096;
         assert!(
-            pages < 8_000,
+            pages < 15_000,
             "8,000 writes left a log of {pages} pages: it was not restarted"
         );
         store.close().await;
