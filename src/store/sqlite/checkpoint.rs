@@ -29,6 +29,7 @@ const EVERY_WRITES: u32 = 500;
 pub(super) const WRITER_BACKSTOP_PAGES: &str = "20000";
 
 /// The writer's side: counts writes and wakes the checkpoint task.
+#[derive(Clone)]
 pub(super) struct Checkpoints {
     shared: Arc<Shared>,
 }

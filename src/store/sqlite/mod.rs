@@ -15,10 +15,10 @@
 //! A request dropped mid-statement (its client gone, its deadline passed) leaves its connection
 //! usable and outside any transaction: once a statement has reached the connection's worker
 //! thread, the thread runs it to its end (a write commits whole) and resets it, and the next
-//! statement queues behind it; a request dropped before that sent nothing. No statement here opens a transaction (holding the only writer,
-//! a few statements in a row cannot interleave with another write), so none can be left open;
-//! should one ever be added, sqlx's `Transaction` queues its rollback on drop, ahead of any
-//! later statement on that connection.
+//! statement queues behind it; a request dropped before that sent nothing. The one transaction
+//! is a group of new tasks (`inserts.rs`), run by a task of its own that no request can drop
+//! half way; otherwise, holding the only writer, a few statements in a row cannot interleave
+//! with another write, and need none.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use self::cache::TaskCache;
 use self::checkpoint::Checkpoints;
+use self::inserts::Inserts;
 use super::{ChangeFeed, StoreError};
 use crate::error::{AppError, AppResult};
 
@@ -58,6 +59,7 @@ macro_rules! json_row {
 
 mod cache;
 mod checkpoint;
+mod inserts;
 mod lists;
 mod slot;
 mod task_pages;
@@ -67,6 +69,8 @@ mod tasks;
 mod tests_cache;
 #[cfg(test)]
 mod tests_healing;
+#[cfg(test)]
+mod tests_inserts;
 mod users;
 
 use slot::{Conn, Slot};
@@ -88,6 +92,8 @@ pub struct SqliteStore {
     checkpoints: Option<Checkpoints>,
     /// Tasks by id, kept exact by the writer (`cache.rs`).
     cache: TaskCache,
+    /// New tasks, committed in groups (`inserts.rs`).
+    inserts: Inserts,
 }
 
 /// How long a connection waits for SQLite's lock (only other processes can hold it).
@@ -149,6 +155,7 @@ impl SqliteStore {
                 Some(Checkpoints::start(&checkpoint_options, Arc::clone(&writer)).await?),
             )
         };
+        let inserts = Inserts::new(Arc::clone(&writer), feed.clone(), checkpoints.clone());
         Ok(Self {
             writer,
             readers: readers.into(),
@@ -157,6 +164,7 @@ impl SqliteStore {
             feed,
             checkpoints,
             cache: TaskCache::default(),
+            inserts,
         })
     }
 

@@ -14,7 +14,7 @@ use super::task_query::{changed_columns, push_filters};
 use super::{from_json, id_text, json_ids, uuid_column, SqliteStore};
 use crate::error::{AppError, AppResult};
 use crate::records::{
-    fold, visible, Priority, Task, TaskEventKind, TaskFields, TaskPage, TaskQuery, Timestamp,
+    visible, Priority, Task, TaskEventKind, TaskFields, TaskPage, TaskQuery, Timestamp,
 };
 use crate::store::{Change, Checked};
 
@@ -80,33 +80,10 @@ impl SqliteStore {
         })))
     }
 
-    /// Inserts a task if its list is visible (one statement, no window for a race).
+    /// Inserts a task if its list is visible (one statement, no window for a race), committed
+    /// together with other inserts queued meanwhile (`inserts.rs`).
     pub async fn insert_task(&self, owner: Option<Uuid>, task: &Task) -> AppResult<bool> {
-        let mut conn = self.writer().await?;
-        let done = sqlx::query(&format!(
-            "INSERT INTO tasks (id, list_id, title, description, completed, priority, categories, \
-             due_date, created_at, title_key, description_key) \
-             SELECT ?, l.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM lists l WHERE l.id = ? AND {VISIBLE}"
-        ))
-        .bind(task.id.hyphenated())
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(task.completed)
-        .bind(task.priority.rank())
-        .bind(categories_json(&task.categories)?)
-        .bind(task.due_date.map(Timestamp::micros))
-        .bind(task.created_at.micros())
-        .bind(fold(&task.title))
-        .bind(fold(task.description.as_deref().unwrap_or("")))
-        .bind(task.list_id.hyphenated())
-        .bind(id_text(owner))
-        .execute(&mut conn)
-        .await?;
-        let inserted = done.rows_affected() > 0;
-        if inserted {
-            self.publish_task(TaskEventKind::Created, task.id, task.list_id, Some(task));
-        }
-        Ok(inserted)
+        self.inserts.insert(owner, task.clone()).await
     }
 
     /// Publishes a task change; called with the writer still held, so in commit order.
