@@ -26,7 +26,7 @@ async fn user(store: &SqliteStore) -> Option<Uuid> {
     Some(user.id)
 }
 
-async fn list(store: &SqliteStore, owner: Option<Uuid>) -> Uuid {
+pub(super) async fn list(store: &SqliteStore, owner: Option<Uuid>) -> Uuid {
     let list = TodoList {
         id: Uuid::new_v4(),
         title: "list".into(),
@@ -39,11 +39,12 @@ async fn list(store: &SqliteStore, owner: Option<Uuid>) -> Uuid {
     list.id
 }
 
-async fn task(store: &SqliteStore, list_id: Uuid) -> Uuid {
-    let task = Task {
+/// A task of `list_id` titled `title`, not yet stored.
+pub(super) fn new_task(list_id: Uuid, title: &str) -> Task {
+    Task {
         id: Uuid::new_v4(),
         list_id,
-        title: "0".into(),
+        title: title.into(),
         description: None,
         completed: false,
         priority: Default::default(),
@@ -51,7 +52,11 @@ async fn task(store: &SqliteStore, list_id: Uuid) -> Uuid {
         due_date: None,
         created_at: Timestamp::now(),
         updated_at: None,
-    };
+    }
+}
+
+async fn task(store: &SqliteStore, list_id: Uuid) -> Uuid {
+    let task = new_task(list_id, "0");
     assert!(store.insert_task(None, &task).await.expect("a task"));
     task.id
 }

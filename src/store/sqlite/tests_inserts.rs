@@ -10,38 +10,11 @@ use futures_util::future::join_all;
 use futures_util::FutureExt;
 use tempfile::TempDir;
 
+use super::tests_cache::{list, new_task};
 use super::tests_healing::{outsider, store};
 use super::*;
-use crate::records::{Task, Timestamp, TodoList};
+use crate::records::Task;
 use crate::store::Change;
-
-async fn new_list(store: &SqliteStore) -> Uuid {
-    let list = TodoList {
-        id: Uuid::new_v4(),
-        title: "list".into(),
-        description: None,
-        owner_id: None,
-        created_at: Timestamp::now(),
-        updated_at: None,
-    };
-    store.insert_list(&list).await.expect("a list");
-    list.id
-}
-
-fn new_task(list_id: Uuid, title: &str) -> Task {
-    Task {
-        id: Uuid::new_v4(),
-        list_id,
-        title: title.into(),
-        description: None,
-        completed: false,
-        priority: Default::default(),
-        categories: Vec::new(),
-        due_date: None,
-        created_at: Timestamp::now(),
-        updated_at: None,
-    }
-}
 
 /// Ids of the stored tasks, in insertion (commit) order.
 async fn stored(store: &SqliteStore) -> Vec<Uuid> {
@@ -58,7 +31,7 @@ async fn stored(store: &SqliteStore) -> Vec<Uuid> {
 async fn a_group_answers_each_insert_and_stores_exactly_the_acknowledged_ones() {
     let dir = TempDir::new().expect("a folder");
     let store = Arc::new(store(&dir).await);
-    let list = new_list(&store).await;
+    let list = list(&store, None).await;
     let mut events = store.feed.subscribe();
 
     // The writer held: every insert below queues, and they run as groups once it is free.
@@ -136,7 +109,7 @@ async fn a_group_answers_each_insert_and_stores_exactly_the_acknowledged_ones() 
 async fn inserts_whose_callers_gave_up_commit_whole_and_leave_no_transaction() {
     let dir = TempDir::new().expect("a folder");
     let store = Arc::new(store(&dir).await);
-    let list = new_list(&store).await;
+    let list = list(&store, None).await;
 
     let held = store.writer.acquire().await.expect("the writer");
     let tasks: Vec<Task> = (0..10).map(|n| new_task(list, &n.to_string())).collect();
