@@ -73,6 +73,8 @@ macro_rules! behaviour_tests {
         mod openapi;
         #[path = "ownership.rs"]
         mod ownership;
+        #[path = "page_order.rs"]
+        mod page_order;
         #[path = "patch.rs"]
         mod patch;
         #[path = "querying.rs"]

@@ -33,18 +33,18 @@ json_row! {
 const COLUMNS: &str = "l.id, l.title, l.description, l.owner_id, l.created_at, l.updated_at";
 
 // The count and the page in one row. Both bind the owner as ?1 (NULL for anonymous) so one call
-// site serves both; ?2 and ?3 are the page.
+// site serves both; ?2 and ?3 are the page, in the subquery's order (see `store::sqlite`).
 static LISTS_OWNED: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id = ?1) AS total, \
-         (SELECT json_group_array({JSON_ROW} ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l \
+         (SELECT json_group_array({JSON_ROW}) FROM (SELECT * FROM lists l \
          WHERE l.owner_id = ?1 ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page"
     )
 });
 static LISTS_UNOWNED: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT (SELECT COUNT(*) FROM lists l WHERE l.owner_id IS NULL AND ?1 IS NULL) AS total, \
-         (SELECT json_group_array({JSON_ROW} ORDER BY l.created_at, l.id) FROM (SELECT * FROM lists l \
+         (SELECT json_group_array({JSON_ROW}) FROM (SELECT * FROM lists l \
          WHERE l.owner_id IS NULL AND ?1 IS NULL ORDER BY l.created_at, l.id LIMIT ?2 OFFSET ?3) l) AS page"
     )
 });
