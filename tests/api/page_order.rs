@@ -62,9 +62,11 @@ fn compare(sort: &str, a: &Value, b: &Value) -> Ordering {
 async fn seeded(app: &TestApp, token: &str) -> (String, Vec<Value>) {
     let list = app.list(Some(token), "many").await;
     for n in 0..TASKS {
+        let title = if n % 2 == 0 { "Task" } else { "task" };
+        let priority = ["low", "medium", "high"][n % 3];
         let mut body = json!({
-            "title": if n % 2 == 0 { format!("Task {}", n % 17) } else { format!("task {}", n % 17) },
-            "priority": ["low", "medium", "high"][n % 3],
+            "title": format!("{title} {}", n % 17),
+            "priority": priority,
             "completed": n % 5 == 0,
         });
         if n % 4 != 0 {
