@@ -6,11 +6,12 @@
 //! (`scripts/bench.sh` c) that checkpoint was 12% of the service's CPU time, most of it `fsync`,
 //! and it set the tail latency. Here the writer connection never checkpoints on its own below a
 //! backstop; after every [`EVERY_WRITES`] writes a task with its own connection checkpoints in
-//! two steps: a `PASSIVE` checkpoint while writes go on (the bulk of the pages and the syncs),
-//! then a second one holding the writer, which copies only what was appended meanwhile. The
-//! second step matters: a log that is never copied back completely is never restarted, and grew
-//! to the backstop (80 MB) under steady writes. Commits only append to the log. Durability is unchanged: a commit is in the log, synced as `synchronous` says, before it is
-//! acknowledged; the checkpoint only moves pages that are already safe.
+//! two steps: `PASSIVE` checkpoints while writes go on (the bulk of the pages and the syncs),
+//! then one more holding the writer, which copies only what was appended meanwhile. The second
+//! step matters: a log that is never copied back completely is never restarted, and grew to the
+//! backstop (80 MB) under steady writes. Commits only append to the log. Durability is
+//! unchanged: a commit is in the log, synced as `synchronous` says, before it is acknowledged;
+//! the checkpoint only moves pages that are already safe.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -59,14 +60,7 @@ impl Checkpoints {
                 if task.closed.load(Ordering::Acquire) {
                     break;
                 }
-                let copied = match passive(&mut conn).await {
-                    // Closed (`Err`): the store is shutting down, the loop ends at the next wake.
-                    Ok(()) => match writer.acquire().await {
-                        Ok(_writes_wait) => passive(&mut conn).await,
-                        Err(_) => Ok(()),
-                    },
-                    Err(e) => Err(e),
-                };
+                let copied = checkpoint(&mut conn, &writer).await;
                 if let Err(e) = copied {
                     // The writer's backstop checkpoints meanwhile; a later wake tries again.
                     tracing::warn!(error = %e, "WAL checkpoint failed");
@@ -92,11 +86,43 @@ impl Checkpoints {
     }
 }
 
-async fn passive(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-        .execute(conn)
-        .await
-        .map(drop)
+/// One checkpoint: passive rounds while writes go on, until a round finds little appended since
+/// the one before, then a last round holding the writer. Each round copies what was appended
+/// during the one before it, so the rounds shrink; the held round used to follow the first
+/// directly and copied as much as the first had (about 5 ms holding every write, measured in (c)
+/// of `scripts/bench.sh`, where it set the p99).
+async fn checkpoint(conn: &mut sqlx::SqliteConnection, writer: &Slot) -> Result<(), sqlx::Error> {
+    let mut frames = passive(conn).await?;
+    for _ in 0..CATCH_UP_ROUNDS {
+        let before = frames;
+        frames = passive(conn).await?;
+        // Fewer frames than before: the log was restarted in between, nothing is left to copy.
+        if frames.saturating_sub(before) <= FEW_FRAMES {
+            break;
+        }
+    }
+    // An error here means the store is closing (its writer closed): nothing to copy.
+    let Ok(_writes_wait) = writer.acquire().await else {
+        return Ok(());
+    };
+    passive(conn).await.map(drop)
+}
+
+/// Passive rounds after the first, at most, before the round that holds the writer.
+const CATCH_UP_ROUNDS: usize = 4;
+
+/// Frames appended during a round below which the next round may hold the writer: a few
+/// hundred KB, well under a millisecond to copy.
+const FEW_FRAMES: i64 = 64;
+
+/// Copies what it can of the log into the database without waiting for anyone; the frames in
+/// the log.
+async fn passive(conn: &mut sqlx::SqliteConnection) -> Result<i64, sqlx::Error> {
+    // The row is (busy, frames in the log, frames copied).
+    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(conn)
+        .await?;
+    Ok(frames)
 }
 
 #[cfg(test)]
