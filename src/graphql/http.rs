@@ -172,7 +172,7 @@ async fn execute(
         Err(err) => return request_error(headers, &err),
     };
     let request = request
-        .data(Loaders::new(&gql.svc, &caller))
+        .data(Loaders::for_runner(&gql.svc, &caller))
         .data(caller)
         .data(gql.svc.clone())
         .data(gql.http.clone())

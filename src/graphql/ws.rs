@@ -240,7 +240,7 @@ async fn init(
         };
         *counted.lock().unwrap_or_else(|e| e.into_inner()) = Some(connection);
     }
-    let loaders = Loaders::new(&gql.svc, &caller);
+    let loaders = Loaders::for_shared_runtime(&gql.svc, &caller);
     // A subscription lives long: its `Task.list` must not come from a cache filled long ago.
     loaders.lists.enable_all_cache(false);
     let mut data = Data::default();
