@@ -20,6 +20,15 @@ fn id(row: &Value) -> &str {
     row["id"].as_str().unwrap()
 }
 
+/// The ids of a page's rows, in order.
+fn ids(page: &Value) -> Vec<String> {
+    page.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| id(row).to_owned())
+        .collect()
+}
+
 /// The order the API promises for `sort` (REST spelling): the key, tasks without a due date last
 /// in both directions, ties by creation time and then id, both ascending.
 fn compare(sort: &str, a: &Value, b: &Value) -> Ordering {
@@ -118,8 +127,7 @@ async fn rest_pages_of_a_long_list_keep_every_order() {
                 )
                 .await;
             let page = expect(res, StatusCode::OK).await;
-            let ids: Vec<String> = page.as_array().unwrap().iter().map(|t| id(t).to_owned()).collect();
-            assert_eq!(ids, expected(&all, sort, offset, limit), "sort={sort} offset={offset}");
+            assert_eq!(ids(&page), expected(&all, sort, offset, limit), "sort={sort} offset={offset}");
         }
     }
     let res = app
@@ -127,8 +135,7 @@ async fn rest_pages_of_a_long_list_keep_every_order() {
         .await;
     let page = expect(res, StatusCode::OK).await;
     let done: Vec<Value> = all.iter().filter(|t| t["completed"] == true).cloned().collect();
-    let ids: Vec<String> = page.as_array().unwrap().iter().map(|t| id(t).to_owned()).collect();
-    assert_eq!(ids, expected(&done, "-title", 3, 10), "filtered");
+    assert_eq!(ids(&page), expected(&done, "-title", 3, 10), "filtered");
 }
 
 #[tokio::test]
@@ -158,8 +165,7 @@ async fn graphql_pages_of_long_lists_keep_every_order() {
             assert_eq!(status, StatusCode::OK, "{body}");
             let lists = body["data"]["lists"].as_array().unwrap();
             let many = lists.iter().find(|l| l["title"] == "many").unwrap();
-            let ids: Vec<String> = many["tasks"].as_array().unwrap().iter().map(|t| id(t).to_owned()).collect();
-            assert_eq!(ids, expected(&all, sort, offset, 50), "sort={sort} offset={offset}");
+            assert_eq!(ids(&many["tasks"]), expected(&all, sort, offset, 50), "sort={sort} offset={offset}");
         }
     }
 }
